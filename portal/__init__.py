@@ -1,0 +1,1 @@
+"""eSafety: a school's e-safety policies, agreements and lessons."""

@@ -1,0 +1,43 @@
+"""One call that loads and checks everything in `policies/`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problems
+from .glossary import GlossaryEntry, load_glossary
+from .policies import Policy, load_policies
+from .profile import SchoolProfile, load_profile
+from .published import check_published, load_record
+from .tables import DataTable, load_tables
+
+
+@dataclass(frozen=True)
+class Content:
+    profile: SchoolProfile
+    policies: tuple[Policy, ...]
+    tables: tuple[DataTable, ...]
+    glossary: tuple[GlossaryEntry, ...]
+
+    def policy(self, slug: str) -> Policy | None:
+        return next((p for p in self.policies if p.slug == slug), None)
+
+
+def load_content(policies_dir: Path, *, check_record: bool = True) -> Content:
+    """Load and validate `policies_dir`; raise ContentErrors listing every problem found.
+
+    `check_record=False` skips the published-hash check, for `esafety publish` itself.
+    """
+    problems = Problems(policies_dir.parent)
+    profile = load_profile(policies_dir / "school.yml", problems)
+    if profile is None:
+        problems.raise_any()
+    policies = load_policies(policies_dir, profile, problems)
+    tables = load_tables(policies_dir / "tables", profile, problems)
+    glossary = load_glossary(policies_dir / "glossary.yml", problems)
+    if check_record:
+        record_path = policies_dir / "published.yml"
+        check_published(policies, load_record(record_path, problems), record_path, problems)
+    problems.raise_any()
+    return Content(profile, tuple(policies), tuple(tables), tuple(glossary))

@@ -1,0 +1,246 @@
+"""Policies and their versions, loaded from `policies/<policy>/`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problems
+from .hashing import content_hash, normalise_text
+from .profile import SchoolProfile
+from .yamlfiles import LineDict, load_yaml_file, split_front_matter
+
+ACCEPTED_BY = {
+    "pupils-4-7-via-parent": "Pupils aged 4 to 7, through a parent or carer",
+    "pupils-7-11-with-parent": "Pupils aged 7 to 11, countersigned by a parent or carer",
+    "pupils-11-plus": "Pupils aged 11 and over",
+    "parents": "Parents and carers",
+    "staff": "Staff",
+    "visitors": "Visitors and volunteers",
+    "governors": "Governors",
+}
+RENEW = {"new-version": "each new version", "school-year": "each school year"}
+STATUSES = ("draft", "published")
+POLICY_FIELDS = ("title", "summary", "audience", "order", "accepted_by", "renew")
+VERSION_FIELDS = (
+    "version",
+    "status",
+    "approved_by",
+    "approved_on",
+    "effective_from",
+    "review_by",
+    "changes",
+)
+VERSION_ID = re.compile(r"^\d{4}\.(0[1-9]|1[0-2])(\.[1-9]\d*)?$")
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+HEADING_1 = re.compile(r"^# ", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """One version of a policy, with its text as people read it and that text's hash."""
+
+    policy: str
+    version: str
+    status: str
+    approved_by: str
+    approved_on: dt.date
+    effective_from: dt.date
+    review_by: dt.date
+    changes: str
+    text: str
+    content_hash: str
+    path: Path
+
+    @property
+    def sort_key(self) -> tuple[int, ...]:
+        return version_key(self.version)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A policy and all its versions, oldest first."""
+
+    slug: str
+    title: str
+    summary: str
+    audience: str
+    order: int
+    accepted_by: tuple[str, ...]
+    renew: tuple[str, ...]
+    versions: tuple[PolicyVersion, ...]
+
+    @property
+    def published(self) -> tuple[PolicyVersion, ...]:
+        return tuple(v for v in self.versions if v.is_published)
+
+    def current(self, as_of: dt.date) -> PolicyVersion | None:
+        """The newest published version in force on the given day."""
+        in_force = [v for v in self.published if v.effective_from <= as_of]
+        return in_force[-1] if in_force else None
+
+    def upcoming(self, as_of: dt.date) -> tuple[PolicyVersion, ...]:
+        return tuple(v for v in self.published if v.effective_from > as_of)
+
+    def predecessor(self, version: PolicyVersion) -> PolicyVersion | None:
+        earlier = [v for v in self.published if v.sort_key < version.sort_key]
+        return earlier[-1] if earlier else None
+
+    def successor(self, version: PolicyVersion) -> PolicyVersion | None:
+        later = [v for v in self.published if v.sort_key > version.sort_key]
+        return later[0] if later else None
+
+    def version(self, version_id: str) -> PolicyVersion | None:
+        return next((v for v in self.versions if v.version == version_id), None)
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def load_policies(folder: Path, profile: SchoolProfile, problems: Problems) -> list[Policy]:
+    """Every policy folder under `folder` (one holding policy.yml), ordered for the index."""
+    policies = []
+    for meta_path in sorted(folder.glob("*/policy.yml")):
+        policy = _load_policy(meta_path, profile, problems)
+        if policy is not None:
+            policies.append(policy)
+    return sorted(policies, key=lambda p: (p.order, p.title))
+
+
+def _load_policy(meta_path: Path, profile: SchoolProfile, problems: Problems) -> Policy | None:
+    slug = meta_path.parent.name
+    if not SLUG.match(slug):
+        problems.add(
+            meta_path.parent, None, "policy folder names are lower case words joined by hyphens"
+        )
+        return None
+    meta = load_yaml_file(meta_path, problems)
+    if not isinstance(meta, dict):
+        if meta is not None:
+            problems.add(meta_path, 1, "policy.yml must be a set of 'field: value' lines")
+        return None
+    errors_before = len(problems.errors)
+    _check_fields(meta, POLICY_FIELDS, meta_path, problems, "policy.yml")
+    accepted_by = _choices(meta, "accepted_by", ACCEPTED_BY, meta_path, problems)
+    renew = _choices(meta, "renew", RENEW, meta_path, problems)
+    if "order" in meta and not isinstance(meta["order"], int):
+        problems.add(meta_path, meta.line_of("order"), "'order' must be a whole number")
+    paths = sorted(meta_path.parent.glob("*.md"))
+    versions = [
+        version for path in paths if (version := _load_version(path, profile, problems)) is not None
+    ]
+    if not paths:
+        problems.add(meta_path, None, "this policy has no version files (such as 2025.09.md)")
+    if len(problems.errors) > errors_before:
+        return None
+    return Policy(
+        slug=slug,
+        title=str(meta["title"]),
+        summary=str(meta["summary"]),
+        audience=str(meta["audience"]),
+        order=meta["order"],
+        accepted_by=accepted_by,
+        renew=renew,
+        versions=tuple(sorted(versions, key=lambda v: v.sort_key)),
+    )
+
+
+def _load_version(path: Path, profile: SchoolProfile, problems: Problems) -> PolicyVersion | None:
+    meta, body, body_line = split_front_matter(path, problems)
+    if meta is None:
+        return None
+    errors_before = len(problems.errors)
+    _check_fields(meta, VERSION_FIELDS, path, problems, "a version's front matter")
+    version = meta.get("version")
+    if "version" in meta and not isinstance(version, str):
+        problems.add(
+            path, meta.line_of("version"), f'write the version in quotes, as version: "{path.stem}"'
+        )
+    elif isinstance(version, str) and not VERSION_ID.match(version):
+        problems.add(
+            path,
+            meta.line_of("version"),
+            f"version '{version}' must be the year and month, such as 2025.09",
+        )
+    elif isinstance(version, str) and version != path.stem:
+        problems.add(
+            path,
+            meta.line_of("version"),
+            f"version '{version}' does not match the file name; "
+            f"rename the file to {version}.md or correct the version",
+        )
+    if "status" in meta and meta["status"] not in STATUSES:
+        problems.add(
+            path,
+            meta.line_of("status"),
+            f"status must be draft or published, not '{meta['status']}'",
+        )
+    for field in ("approved_on", "effective_from", "review_by"):
+        if field in meta and not isinstance(meta[field], dt.date):
+            problems.add(path, meta.line_of(field), f"'{field}' must be a date as YYYY-MM-DD")
+    for match in HEADING_1.finditer(body):
+        problems.add(
+            path,
+            body_line + body.count("\n", 0, match.start()),
+            "the page title comes from policy.yml: start headings at '##'",
+        )
+    text = normalise_text(profile.fill(body, path, body_line, problems))
+    if len(problems.errors) > errors_before:
+        return None
+    if meta["review_by"] <= meta["effective_from"]:
+        problems.add(
+            path, meta.line_of("review_by"), "'review_by' must come after 'effective_from'"
+        )
+        return None
+    return PolicyVersion(
+        policy=path.parent.name,
+        version=version,
+        status=meta["status"],
+        approved_by=str(meta["approved_by"]),
+        approved_on=meta["approved_on"],
+        effective_from=meta["effective_from"],
+        review_by=meta["review_by"],
+        changes=str(meta["changes"]).strip(),
+        text=text,
+        content_hash=content_hash(text),
+        path=path,
+    )
+
+
+def _check_fields(
+    meta: LineDict, fields: tuple[str, ...], path: Path, problems: Problems, what: str
+) -> None:
+    for field in fields:
+        if field not in meta or meta[field] in (None, ""):
+            problems.add(path, meta.line or 1, f"{what} is missing '{field}'")
+    for field in meta:
+        if field not in fields:
+            problems.add(
+                path,
+                meta.line_of(field),
+                f"unknown field '{field}' in {what}; expected {', '.join(fields)}",
+            )
+
+
+def _choices(
+    meta: LineDict, field: str, allowed: dict[str, str], path: Path, problems: Problems
+) -> tuple[str, ...]:
+    values = meta.get(field) or []
+    if not isinstance(values, list):
+        problems.add(path, meta.line_of(field), f"'{field}' must be a list")
+        return ()
+    for value in values:
+        if value not in allowed:
+            problems.add(
+                path,
+                meta.line_of(field),
+                f"'{value}' is not a value of '{field}'; use one of {', '.join(allowed)}",
+            )
+    return tuple(values)

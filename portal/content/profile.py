@@ -1,0 +1,100 @@
+"""The school profile, and filling its values into the text people read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import Problems
+from .yamlfiles import LineDict, load_yaml_file
+
+PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+ROLE_FIELDS = ("title", "name", "email")
+
+
+@dataclass(frozen=True)
+class SchoolProfile:
+    """The school's name, the people in its roles and its local choices."""
+
+    values: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.values["school"]["name"])
+
+    def lookup(self, dotted: str) -> Any:
+        node: Any = self.values
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def fill(self, text: str, path: Path, first_line: int, problems: Problems) -> str:
+        """Replace every {{ placeholder }} with its value; report unknown ones by line."""
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            value = self.lookup(name)
+            if isinstance(value, str | int | float) and not isinstance(value, bool):
+                return str(value)
+            line = first_line + text.count("\n", 0, match.start())
+            if value is None:
+                problems.add(
+                    path,
+                    line,
+                    f"unknown placeholder {{{{ {name} }}}}: "
+                    f"add it to policies/school.yml or correct the name",
+                )
+            else:
+                problems.add(
+                    path,
+                    line,
+                    f"placeholder {{{{ {name} }}}} names a whole section "
+                    f"of school.yml; name one value, such as {{{{ {name}.name }}}}",
+                )
+            return match.group(0)
+
+        return PLACEHOLDER.sub(replace, text)
+
+
+def load_profile(path: Path, problems: Problems) -> SchoolProfile | None:
+    if not path.is_file():
+        problems.add(path, None, "the school profile is missing: create policies/school.yml")
+        return None
+    data = load_yaml_file(path, problems)
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        problems.add(path, 1, "the school profile must have sections school, roles and choices")
+        return None
+    count = len(problems.errors)
+    _check_section(data, "school", path, problems, required=("name",))
+    for role, details in (data.get("roles") or {}).items():
+        if not isinstance(details, dict):
+            problems.add(
+                path, data["roles"].line_of(role), f"role '{role}' needs {', '.join(ROLE_FIELDS)}"
+            )
+            continue
+        for field in ROLE_FIELDS[:2]:
+            if not details.get(field):
+                problems.add(path, details.line, f"role '{role}' is missing '{field}'")
+    if not isinstance(data.get("choices", {}), dict):
+        problems.add(path, data.line_of("choices"), "'choices' must be 'name: sentence' lines")
+    if len(problems.errors) > count:
+        return None
+    return SchoolProfile(data)
+
+
+def _check_section(
+    data: LineDict, section: str, path: Path, problems: Problems, required: tuple[str, ...]
+) -> None:
+    values = data.get(section)
+    if not isinstance(values, dict):
+        problems.add(path, data.line or 1, f"the '{section}' section is missing")
+        return
+    for field in required:
+        if not values.get(field):
+            problems.add(path, values.line, f"'{section}' is missing '{field}'")
