@@ -98,13 +98,11 @@ def demo(root: Path, port: int) -> None:
 
 
 def _build_site(root: Path, site_dir: Path) -> None:
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+    from portal.site.build import SiteBuildError, build_site
 
     try:
-        mkdocs_build(load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir)))
-    except (Abort, ConfigurationError, PluginError) as error:
+        build_site(root, site_dir)
+    except SiteBuildError as error:
         raise click.ClickException(str(error)) from error
 
 

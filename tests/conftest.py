@@ -14,7 +14,17 @@ def tree(tmp_path: Path) -> ContentTree:
     return ContentTree(tmp_path)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def project() -> Path:
     """The real project folder, with the demo school's policies."""
     return PROJECT
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory, project) -> Path:
+    """The demo school's site, built once with the project's own mkdocs.yml."""
+    from portal.site.build import build_site
+
+    site = tmp_path_factory.mktemp("site")
+    build_site(project, site)
+    return site

@@ -77,5 +77,17 @@ class ContentTree:
         record = load_record(path, Problems(self.root))
         record_published(path, record, unrecorded(list(content.policies), record))
 
+    def mkdocs_yml(self, **plugin: Any) -> Path:
+        """A small site around this tree: the project's Markdown extensions, the plugin."""
+        config = {
+            "site_name": "Test site",
+            "markdown_extensions": ["abbr", "admonition", "attr_list", "md_in_html", "tables"],
+            "plugins": [{"esafety": plugin}],
+            "validation": {"absolute_links": "relative_to_docs"},
+        }
+        (self.root / "docs").mkdir(exist_ok=True)
+        (self.root / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+        return self.write_yaml(self.root / "mkdocs.yml", config)
+
     def load(self) -> Content:
         return load_content(self.policies)

@@ -1,0 +1,70 @@
+"""Every page of the built policy site, in a real browser, at phone and desktop widths."""
+
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site_url(demo_site, serve_folder):
+    return serve_folder(demo_site)
+
+
+@pytest.fixture(scope="module")
+def site_pages(demo_site):
+    paths = sorted(p.relative_to(demo_site) for p in demo_site.rglob("index.html"))
+    assert len(paths) > 30
+    return [
+        str(path.parent).replace(".", "", 1) if str(path.parent) == "." else f"{path.parent}/"
+        for path in paths
+    ]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_no_page_has_a_wcag_a_or_aa_violation_or_a_third_party_request(
+    browser, site_url, site_pages, viewport
+):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    problems = []
+    for path in site_pages:
+        response = page.goto(f"{site_url}/{path}", wait_until="networkidle")
+        assert response.ok, path
+        problems += [f"/{path}: {violation}" for violation in axe_violations(page)]
+    context.close()
+    assert problems == []
+    hosts = {urlparse(url).hostname for url in requested if not url.startswith("data:")}
+    assert hosts == {"127.0.0.1"}
+
+
+def test_search_dialog_has_an_accessible_name(browser, site_url):
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(f"{site_url}/")
+    assert page.get_attribute(".md-search", "aria-label") == "Search"
+    page.close()
+
+
+def test_glossary_terms_explain_themselves_on_hover(browser, site_url):
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(f"{site_url}/parents/what-the-aup-means/")
+    abbr = page.locator("abbr", has_text="AUP").first
+    assert abbr.get_attribute("title") == "Acceptable use policy"
+    page.close()
+
+
+def test_a_policy_prints_without_navigation(browser, site_url):
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(f"{site_url}/policies/pupil-aup-7-11/")
+    page.emulate_media(media="print")
+    assert not page.locator(".md-sidebar--primary").is_visible()
+    assert not page.locator(".md-header").is_visible()
+    assert page.locator("h1").is_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    page.close()

@@ -1,0 +1,59 @@
+from click.testing import CliRunner
+
+from portal.cli import main
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(arg) for arg in args])
+
+
+def test_check_passes_on_the_demo_school(project):
+    result = run("check", "--root", project)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK: 7 policies")
+
+
+def test_check_lists_every_problem_and_exits_non_zero(tree):
+    tree.policy()
+    tree.version(body="## Rules\n\n{{ nope }}\n", status="final")
+    result = run("check", "--root", tree.root)
+    assert result.exit_code == 1
+    assert "policies/rules/2025.09.md:3: status must be draft or published" in result.output
+    assert "policies/rules/2025.09.md:12: unknown placeholder {{ nope }}" in result.output
+
+
+def test_publish_records_new_versions_once(tree):
+    tree.policy()
+    version = tree.version()
+    first = run("publish", "--root", tree.root)
+    assert first.exit_code == 0
+    assert "Published rules 2025.09" in first.output
+    assert run("check", "--root", tree.root).exit_code == 0
+    again = run("publish", "--root", tree.root)
+    assert again.output == "Nothing new to publish.\n"
+    assert version.read_text()  # the version file itself is never touched
+
+
+def test_publish_refuses_to_re_record_a_changed_version(tree):
+    tree.policy()
+    path = tree.version()
+    run("publish", "--root", tree.root)
+    record = (tree.policies / "published.yml").read_text()
+    path.write_text(path.read_text().replace("Be kind", "Be nice"))
+    result = run("publish", "--root", tree.root)
+    assert result.exit_code == 1
+    assert "publish a new version instead" in result.output
+    assert (tree.policies / "published.yml").read_text() == record
+
+
+def test_build_writes_the_site_and_reports_content_errors(tree):
+    tree.policy()
+    tree.version()
+    tree.mkdocs_yml()
+    failed = run("build", "--root", tree.root)
+    assert failed.exit_code == 1
+    assert "run `esafety publish` to record it" in failed.output
+    run("publish", "--root", tree.root)
+    built = run("build", "--root", tree.root)
+    assert built.exit_code == 0, built.output
+    assert (tree.root / "site" / "policies" / "rules" / "2025.09" / "index.html").is_file()

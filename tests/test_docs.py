@@ -1,0 +1,53 @@
+"""The documentation covers every command, setting and content field that exists."""
+
+import re
+
+import pytest
+
+from portal.cli import main
+from portal.content.policies import ACCEPTED_BY, POLICY_FIELDS, RENEW, VERSION_FIELDS
+from portal.content.tables import TABLE_KINDS
+from portal.site.plugin import EsafetyConfig
+
+
+@pytest.fixture(scope="module")
+def readme(project):
+    return (project / "README.md").read_text()
+
+
+@pytest.fixture(scope="module")
+def authors_guide(project):
+    return (project / "policies" / "README.md").read_text()
+
+
+def test_readme_gives_the_two_commands_first(readme):
+    first_block = re.search(r"```sh\n(.*?)```", readme, re.DOTALL).group(1)
+    assert first_block.startswith("make demo")
+    assert "\nmake test" in first_block
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_cli_command_is_documented(readme, command):
+    assert f"`esafety {command}`" in readme
+
+
+@pytest.mark.parametrize("option", [name for name, _ in EsafetyConfig._schema])
+def test_every_plugin_setting_is_documented(readme, option):
+    assert f"| `{option}` |" in readme
+
+
+@pytest.mark.parametrize("field", POLICY_FIELDS + VERSION_FIELDS)
+def test_every_content_field_is_documented(authors_guide, field):
+    assert re.search(rf"^{field}:", authors_guide, re.MULTILINE)
+
+
+@pytest.mark.parametrize("value", [*ACCEPTED_BY, *RENEW])
+def test_every_acceptance_value_is_documented(authors_guide, value):
+    assert f"`{value}`" in authors_guide
+
+
+@pytest.mark.parametrize("kind", sorted(TABLE_KINDS))
+def test_every_table_kind_and_its_fields_are_documented(authors_guide, kind):
+    row = next(line for line in authors_guide.splitlines() if line.startswith(f"| `{kind}` |"))
+    for field in TABLE_KINDS[kind].fields:
+        assert f"`{field.name}`" in row
