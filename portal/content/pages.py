@@ -34,6 +34,14 @@ def site_pages(content: Content, as_of: dt.date, portal_url: str = "") -> dict[s
     return pages
 
 
+def section_children(content: Content) -> dict[str, list[str]]:
+    """For each generated section index, the pages to list under it in the site's navigation."""
+    return {
+        "policies/index.md": [f"policies/{policy.slug}/index.md" for policy in content.policies],
+        "tables/index.md": [f"tables/{table.name}/index.md" for table in content.tables],
+    }
+
+
 def format_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 

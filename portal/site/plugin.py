@@ -1,0 +1,101 @@
+"""Adds the generated policy, table and glossary pages to the site.
+
+All the work is in `portal.content`; this file only hands MkDocs what it returns, so a move to
+another site engine touches this package alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page
+
+from portal.content import Content, ContentErrors, load_content
+from portal.content.glossary import abbreviation_lines
+from portal.content.pages import section_children, site_pages
+
+log = logging.getLogger("mkdocs.plugins.esafety")
+
+
+class EsafetyConfig(Config):
+    enabled = c.Type(bool, default=True)
+    """Turn the plugin off to build only the hand-written pages."""
+
+    policies_dir = c.Type(str, default="policies")
+    """The folder of policies, relative to mkdocs.yml."""
+
+    portal_url = c.Type(str, default="")
+    """Where the portal is served; policies people must accept link there to be signed."""
+
+
+class EsafetyPlugin(BasePlugin[EsafetyConfig]):
+    def __init__(self) -> None:
+        self.content: Content | None = None
+        self.abbreviations = ""
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if not self.config.enabled:
+            return config
+        folder = Path(config.config_file_path).parent / self.config.policies_dir
+        try:
+            self.content = load_content(folder)
+        except ContentErrors as errors:
+            raise PluginError(f"policies have errors:\n{errors}") from errors
+        self.abbreviations = abbreviation_lines(list(self.content.glossary))
+        config.watch.append(str(folder))
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        if self.content is None:
+            return files
+        pages = site_pages(self.content, dt.date.today(), self.config.portal_url)
+        for src_uri, markdown in pages.items():
+            if files.get_file_from_path(src_uri) is not None:
+                raise PluginError(f"docs/{src_uri} would hide a generated page: rename or remove it")
+            files.append(File.generated(config, src_uri, content=markdown))
+        log.debug("generated %d policy pages", len(pages))
+        return files
+
+    def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+        """List each policy (and table) under its section, when mkdocs.yml makes one for it."""
+        if self.content is None:
+            return nav
+        for index_uri, child_uris in section_children(self.content).items():
+            section = _section_of(nav.items, index_uri)
+            if section is None:
+                continue
+            index = nav.pages.index(section.children[0])
+            children = [files.get_file_from_path(uri).page for uri in child_uris]
+            for child in children:
+                child.parent = section
+            section.children.extend(children)
+            nav.pages[index + 1 : index + 1] = children
+        for previous, page in zip(nav.pages, nav.pages[1:], strict=False):
+            previous.next_page, page.previous_page = page, previous
+        return nav
+
+    def on_page_markdown(self, markdown: str, page: Page, **kwargs: object) -> str:
+        """Explain every glossary abbreviation wherever it appears."""
+        return f"{markdown}\n\n{self.abbreviations}\n" if self.abbreviations else markdown
+
+
+def _section_of(items: list, index_uri: str) -> Section | None:
+    """The nav section whose first entry is the page `index_uri`."""
+    for item in items:
+        if isinstance(item, Section):
+            first = item.children[0] if item.children else None
+            if isinstance(first, Page) and first.file.src_uri == index_uri:
+                return item
+            found = _section_of(item.children, index_uri)
+            if found is not None:
+                return found
+    return None
