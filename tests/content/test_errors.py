@@ -116,3 +116,30 @@ def test_a_missing_school_profile_is_explained(tree):
     assert errors_of(tree) == [
         "policies/school.yml: the school profile is missing: create policies/school.yml"
     ]
+
+
+def test_a_role_without_a_name_is_refused(tree):
+    school = tree.policies / "school.yml"
+    school.write_text(school.read_text().replace("    name: Ms Dee Ess\n", ""))
+    [message] = errors_of(tree)
+    assert message.startswith("policies/school.yml:")
+    assert "role 'dsl' is missing 'name'" in message
+
+
+def test_a_glossary_entry_with_a_missing_field_names_its_line(tree):
+    tree.write_yaml(
+        tree.policies / "glossary.yml",
+        [
+            {"term": "AUP", "stands_for": "Acceptable use policy", "meaning": "Rules."},
+            {"term": "DSL", "meaning": "The safeguarding lead."},
+        ],
+    )
+    assert errors_of(tree) == ["policies/glossary.yml:4: entry 2: missing 'stands_for'"]
+
+
+def test_a_glossary_term_written_twice_is_refused(tree):
+    entry = {"term": "AUP", "stands_for": "Acceptable use policy", "meaning": "Rules."}
+    tree.write_yaml(tree.policies / "glossary.yml", [entry, dict(entry)])
+    assert errors_of(tree) == [
+        "policies/glossary.yml:4: entry 2: 'AUP' must be one word, written once"
+    ]

@@ -31,10 +31,11 @@ def test_the_index_lists_every_published_policy_with_its_current_version(demo_si
 
 def test_an_overdue_review_is_marked_in_words(demo_site):
     html = read(demo_site, "policies")
-    row = next(r for r in html.split("<tr>") if "visitors and volunteers" in r.lower())
-    assert "Review overdue" in row
-    others = [r for r in html.split("<tr>") if "pupil-aup-7-11" in r]
-    assert all("Review overdue" not in r for r in others)
+    table = html[html.index("<table>") : html.index("</table>")]
+    rows = table.split("<tr>")
+    visitors = next(row for row in rows if "visitor-aup" in row)
+    assert "Review overdue" in visitors
+    assert "Review overdue" not in next(row for row in rows if "pupil-aup-7-11" in row)
 
 
 def test_every_published_version_has_a_permalink_and_drafts_have_none(demo_site):
@@ -147,3 +148,13 @@ def test_the_plugin_can_be_turned_off(tree):
     tree.mkdocs_yml(enabled=False)
     build_site(tree.root, tree.root / "site")
     assert not (tree.root / "site" / "policies").exists()
+
+
+def test_the_navigation_lists_every_policy_under_policies(demo_site, project):
+    html = read(demo_site, "policies")
+    nav = html[html.index('class="md-nav md-nav--primary"') :]
+    for policy in load_content(project / "policies").policies:
+        assert f'href="{policy.slug}/"' in nav
+    footer = read(demo_site, "policies/e-safeguarding")
+    assert "Previous" in footer
+    assert "Next" in footer
