@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import ContentTree
+from tests.portal_fixtures import *  # noqa: F403 - database, app, client and people fixtures
 
 PROJECT = Path(__file__).resolve().parent.parent
 

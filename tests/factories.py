@@ -11,6 +11,9 @@ import yaml
 from portal.content import Content, load_content
 from portal.content.errors import Problems
 from portal.content.published import load_record, record_published, unrecorded
+from portal.models import Parent, Pupil, School, SchoolClass, Staff
+from portal.services.passwords import hash_password
+from portal.services.sessions import start_session
 
 SCHOOL = {
     "school": {"name": "Test School", "phone": "0100 000"},
@@ -91,3 +94,89 @@ class ContentTree:
 
     def load(self) -> Content:
         return load_content(self.policies)
+
+
+# --- People in the portal's database -------------------------------------------------------
+
+_counter = iter(range(1, 10**9))
+
+
+def make_school(db, name: str = "Oakfield") -> School:
+    school = School(name=f"{name} School", slug=f"{name.lower()}-{next(_counter)}")
+    db.add(school)
+    db.flush()
+    return school
+
+
+def make_class(db, school: School, name: str = "3B", year_group: int = 3) -> SchoolClass:
+    school_class = SchoolClass(school_id=school.id, name=name, year_group=year_group)
+    db.add(school_class)
+    db.flush()
+    return school_class
+
+
+def make_staff(
+    db, school: School, role: str = "staff", password: str | None = None, **fields: Any
+) -> Staff:
+    n = next(_counter)
+    staff = Staff(
+        school_id=school.id,
+        name=f"Teacher {n}",
+        email=f"teacher{n}@example.org",
+        role=role,
+        password_hash=hash_password(password) if password else None,
+        **fields,
+    )
+    db.add(staff)
+    db.flush()
+    return staff
+
+
+def make_pupil(
+    db,
+    school: School,
+    school_class: SchoolClass | None = None,
+    year_group: int = 3,
+    password: str | None = None,
+    **fields: Any,
+) -> Pupil:
+    n = next(_counter)
+    pupil = Pupil(
+        school_id=school.id,
+        reference=f"P{n}",
+        first_name=f"Pupil{n}",
+        last_name="Test",
+        year_group=school_class.year_group if school_class else year_group,
+        class_id=school_class.id if school_class else None,
+        password_hash=hash_password(password) if password else None,
+        **fields,
+    )
+    db.add(pupil)
+    db.flush()
+    return pupil
+
+
+def make_parent(
+    db, school: School, children: list[Pupil], email: str | None = "", **fields: Any
+) -> Parent:
+    n = next(_counter)
+    parent = Parent(
+        school_id=school.id,
+        reference=f"C{n}",
+        name=f"Parent {n}",
+        email=f"parent{n}@example.org" if email == "" else email,
+        **fields,
+    )
+    parent.children = children
+    db.add(parent)
+    db.flush()
+    return parent
+
+
+def sign_in_as(client, db, person: Any) -> None:
+    """Give `client` a live session for `person`, as if they had signed in."""
+    token = start_session(db, person)
+    db.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True

@@ -1,0 +1,109 @@
+"""Signing in with a password or a code: lockout, two-factor codes and password changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pyotp
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Locking, Pupil, Staff, utcnow
+from . import audit
+from .passwords import hash_password, verify_password
+from .sessions import end_all_sessions
+
+
+@dataclass(frozen=True)
+class LockoutRule:
+    attempts: int
+    minutes: int
+
+
+def find_staff(db: Session, email: str) -> Staff | None:
+    return db.scalar(select(Staff).where(func.lower(Staff.email) == email.strip().lower()))
+
+
+def find_pupil(db: Session, username: str) -> Pupil | None:
+    return db.scalar(select(Pupil).where(Pupil.username == username.strip().lower()))
+
+
+def check_password(
+    db: Session, account: Any | None, password: str, rule: LockoutRule
+) -> Any | None:
+    """The account if the password is right and it may sign in; otherwise None.
+
+    Unknown, left and locked accounts take the same time and give the same answer as a wrong
+    password, so the answer never tells anyone whether an account exists.
+    """
+    now = utcnow()
+    usable = account is not None and account.left_at is None and not account.is_locked(now)
+    if not verify_password(account.password_hash if usable else None, password):
+        if usable:
+            record_failure(db, account, rule, "password")
+        return None
+    account.failed_attempts = 0
+    account.locked_until = None
+    return account
+
+
+def record_failure(db: Session, account: Locking, rule: LockoutRule, factor: str) -> None:
+    """Count a failure; at the limit, lock the account for a while and log it."""
+    account.failed_attempts = type(account).failed_attempts + 1
+    db.flush()
+    db.refresh(account, ["failed_attempts"])
+    audit.record(db, "sign-in-failed", school_id=account.school_id, subject=account, factor=factor)
+    if account.failed_attempts >= rule.attempts:
+        account.failed_attempts = 0
+        account.locked_until = utcnow() + dt.timedelta(minutes=rule.minutes)
+        audit.record(
+            db, "locked-out", school_id=account.school_id, subject=account, minutes=rule.minutes
+        )
+
+
+def unlock(db: Session, account: Locking, by: Staff) -> None:
+    account.failed_attempts = 0
+    account.locked_until = None
+    audit.record(db, "unlocked", school_id=account.school_id, actor=by, subject=account)
+
+
+def set_password(db: Session, account: Any, password: str) -> None:
+    """Set a new password and end every session the person had, wherever it is."""
+    account.password_hash = hash_password(password)
+    end_all_sessions(db, account)
+    audit.record(db, "password-changed", school_id=account.school_id, subject=account)
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(secret: str, staff: Staff, issuer: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=staff.email, issuer_name=issuer)
+
+
+def verify_totp(secret: str, code: str, last_step: int | None) -> int | None:
+    """The time step a code belongs to if it is right and not used before, else None."""
+    totp = pyotp.TOTP(secret)
+    code = "".join(code.split())
+    now_step = totp.timecode(dt.datetime.now(dt.UTC))
+    for step in (now_step - 1, now_step, now_step + 1):
+        if (last_step is None or step > last_step) and pyotp.utils.strings_equal(
+            totp.generate_otp(step), code
+        ):
+            return step
+    return None
+
+
+def check_second_factor(db: Session, staff: Staff, code: str, rule: LockoutRule) -> bool:
+    step = None
+    if staff.totp_secret and not staff.is_locked(utcnow()):
+        step = verify_totp(staff.totp_secret, code, staff.totp_last_step)
+    if step is None:
+        record_failure(db, staff, rule, "code")
+        return False
+    staff.totp_last_step = step
+    staff.failed_attempts = 0
+    return True

@@ -1,0 +1,73 @@
+"""One-use links sent by email. Opening a link only looks; pressing its button uses it, because
+mail scanners and link previews open links before people do."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..models import LinkToken, utcnow
+from .sessions import PRINCIPALS, kind_of
+from .tokens import new_token, token_hash
+
+PURPOSES = ("parent-sign-in", "password-reset")
+
+
+def issue_link(db: Session, purpose: str, principal: Any, lifetime: dt.timedelta) -> str:
+    assert purpose in PURPOSES
+    token = new_token()
+    db.add(
+        LinkToken(
+            token_hash=token_hash(token),
+            purpose=purpose,
+            principal_type=kind_of(principal),
+            principal_id=principal.id,
+            school_id=principal.school_id,
+            expires_at=utcnow() + lifetime,
+        )
+    )
+    return token
+
+
+def peek_link(db: Session, token: str, purpose: str) -> Any | None:
+    """Who an unused, unexpired link is for, without using it."""
+    link = db.scalar(
+        select(LinkToken).where(
+            LinkToken.token_hash == token_hash(token),
+            LinkToken.purpose == purpose,
+            LinkToken.used_at.is_(None),
+            LinkToken.expires_at > utcnow(),
+        )
+    )
+    return _principal(db, link)
+
+
+def use_link(db: Session, token: str, purpose: str) -> Any | None:
+    """Use a link once: of two presses at the same moment, exactly one succeeds."""
+    now = utcnow()
+    used = db.execute(
+        update(LinkToken)
+        .where(
+            LinkToken.token_hash == token_hash(token),
+            LinkToken.purpose == purpose,
+            LinkToken.used_at.is_(None),
+            LinkToken.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    if used.rowcount != 1:
+        return None
+    link = db.scalar(select(LinkToken).where(LinkToken.token_hash == token_hash(token)))
+    return _principal(db, link)
+
+
+def _principal(db: Session, link: LinkToken | None) -> Any | None:
+    if link is None:
+        return None
+    principal = db.get(PRINCIPALS[link.principal_type], link.principal_id)
+    if principal is None or principal.left_at is not None:
+        return None
+    return principal

@@ -1,0 +1,51 @@
+"""Password hashing (Argon2) and rules that follow NCSC advice: length and a block list of
+common passwords, never forced expiry or character-class rules."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 10
+MAX_LENGTH = 200
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("a password nobody has, to spend the same time on unknown accounts")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Check a password; with no account (None) spend the same time and say no."""
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problems(password: str, *, avoid: tuple[str, ...] = ()) -> list[str]:
+    """Why a new password is not good enough, in plain words (empty when it is fine)."""
+    if len(password) < MIN_LENGTH:
+        return [f"Use at least {MIN_LENGTH} characters. Three random words work well."]
+    if len(password) > MAX_LENGTH:
+        return [f"Use at most {MAX_LENGTH} characters."]
+    lowered = password.lower()
+    squashed = "".join(lowered.split())
+    if lowered in _common_passwords() or squashed in _common_passwords():
+        return ["This password is too common and easy to guess. Choose another."]
+    if len(set(squashed)) < 4:
+        return ["This password repeats too few characters. Choose another."]
+    for word in avoid:
+        if word and len(word) >= 3 and word.lower() in lowered:
+            return ["Do not use your name, email address or the school's name."]
+    return []

@@ -1,0 +1,29 @@
+"""Random secrets for links, sessions and codes; only their SHA-256 is ever stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+LETTER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_letter_code() -> str:
+    """A code to print on a letter home: 15 characters (75 bits), read easily aloud."""
+    chars = "".join(secrets.choice(LETTER_CODE_ALPHABET) for _ in range(15))
+    return "-".join(chars[i : i + 5] for i in range(0, 15, 5))
+
+
+def normalise_letter_code(code: str) -> str:
+    chars = "".join(ch for ch in code.upper() if ch.isalnum())
+    chars = chars.replace("O", "0").replace("I", "1")
+    return "-".join(chars[i : i + 5] for i in range(0, len(chars), 5))

@@ -1,0 +1,96 @@
+"""Every setting in one table: its name, environment variable, default and meaning.
+
+`load_settings` reads them, the administrator's guide lists them, and a test checks both agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return f"ESAFETY_{self.name}"
+
+
+SETTINGS = (
+    Setting(
+        "SECRET_KEY",
+        "",
+        "Signs session cookies. Required outside demo mode: a long random string, kept secret.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "",
+        "SQLAlchemy URL of the database. Empty means an SQLite file "
+        "`esafety.sqlite` in the instance folder; `postgresql+psycopg://...` for PostgreSQL.",
+    ),
+    Setting(
+        "SMTP_URL",
+        "",
+        "Where email goes: `smtp://user:password@host:587` (STARTTLS), "
+        "`smtps://...:465`, or `file:///path` to write each message as an .eml file.",
+    ),
+    Setting("MAIL_FROM", "eSafety <no-reply@localhost>", "The From address of every email."),
+    Setting(
+        "PUBLIC_URL",
+        "http://127.0.0.1:8000/portal",
+        "The portal's address as people reach it, used in emailed links.",
+    ),
+    Setting(
+        "SITE_URL", "http://127.0.0.1:8000/", "The policy site's address, linked from the portal."
+    ),
+    Setting("LOCKOUT_ATTEMPTS", 5, "Failed password attempts before an account is locked."),
+    Setting(
+        "LOCKOUT_MINUTES",
+        15,
+        "How long a lock lasts before it lifts by itself (an admin can lift it sooner).",
+    ),
+    Setting("LINK_HOURS", 72, "How long an emailed sign-in link for a parent or carer works."),
+    Setting("RESET_HOURS", 2, "How long a password reset link works."),
+    Setting("CLASS_SIGN_IN_HOURS", 8, "How long a class sign-in stays open on a classroom device."),
+    Setting("SESSION_HOURS", 12, "How long a signed-in session lasts without activity."),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        "memory://",
+        "Where rate-limit counters live; use a shared "
+        "store such as `redis://host:6379` when running several server processes.",
+    ),
+    Setting(
+        "DEMO", False, "Demo mode: plain-HTTP cookies and mail written to files. Never in real use."
+    ),
+)
+
+
+def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Settings from ESAFETY_* variables, typed like their defaults, then `overrides` on top."""
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = os.environ.get(setting.env)
+        values[setting.name] = setting.default if raw is None else _typed(raw, setting)
+    values.update(overrides or {})
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = f"sqlite:///{instance_path / 'esafety.sqlite'}"
+    return values
+
+
+def _typed(raw: str, setting: Setting) -> Any:
+    if isinstance(setting.default, bool):
+        if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+            raise ValueError(f"{setting.env} must be true or false, not {raw!r}")
+        return raw.lower() in ("1", "true", "yes")
+    if isinstance(setting.default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{setting.env} must be a whole number, not {raw!r}") from None
+    return raw

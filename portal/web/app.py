@@ -1,0 +1,69 @@
+"""Assemble the portal: settings, database, sign-in, security, blueprints."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from ..settings import load_settings
+from ..years import year_label
+from . import access, database, login, security
+
+
+def build_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask("portal", instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    settings = load_settings(Path(app.instance_path), config)
+    app.config.update(settings)
+    app.config.update(
+        SECRET_KEY=settings["SECRET_KEY"] or _demo_secret(app, settings),
+        SESSION_COOKIE_NAME="esafety_session",
+        SESSION_COOKIE_SECURE=not settings["DEMO"],
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    database.init_app(app)
+    login.init_app(app)
+    security.init_app(app)
+    access.init_app(app)
+    _register_blueprints(app)
+    app.context_processor(_school_name)
+    app.add_template_filter(year_label)
+    access.check_every_view_declares_roles(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import admin, auth, home, parents, pupils
+
+    for blueprint in (home.bp, auth.bp, admin.bp, parents.bp, pupils.bp):
+        app.register_blueprint(blueprint)
+
+
+def _demo_secret(app: Flask, settings: dict[str, Any]) -> str:
+    """Demo and tests keep a random key in the instance folder; real use must set one."""
+    if not (settings["DEMO"] or settings.get("TESTING")):
+        raise RuntimeError(
+            "ESAFETY_SECRET_KEY is not set. Set it to a long random string, for example the "
+            "output of: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _school_name() -> dict[str, str]:
+    from flask_login import current_user
+
+    from ..models import School
+    from .database import get_db
+
+    if current_user.is_authenticated:
+        return {"school_name": get_db().get(School, current_user.school_id).name}
+    return {"school_name": "eSafety"}

@@ -1,0 +1,46 @@
+"""Forms shared by several areas. Labels and messages are in plain words."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+
+class StaffSignInForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address.")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "6-digit code from your authenticator app",
+        validators=[DataRequired("Enter the 6-digit code."), Length(min=6, max=8)],
+    )
+
+
+class EmailForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired("Enter your email address."),
+            Email("Enter an email address like name@example.com."),
+        ],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired("Enter a new password.")])
+    confirm = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Enter the new password again."),
+            EqualTo("password", "The two passwords are different."),
+        ],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
+    )

@@ -1,0 +1,69 @@
+"""The front door: send each person to their own home page; report health."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .access import STAFF, allow, public
+from .database import get_db
+
+bp = Blueprint("home", __name__)
+
+HOMES = {"pupil": "pupils.home", "parent": "parents.home"} | {role: "home.staff" for role in STAFF}
+
+# What each member of staff can do, by role: (endpoint, label, hint, roles).
+STAFF_LINKS = (
+    (
+        "pupils.open_class_sign_in",
+        "Open a class sign-in",
+        "Let Reception to Year 2 sign in with pictures on this device.",
+        STAFF,
+    ),
+    ("pupils.login_cards", "Print login cards", "Usernames and passwords for a class.", STAFF),
+    (
+        "admin.people",
+        "People and locked accounts",
+        "Staff and pupils; unlock an account that is paused.",
+        ("admin", "ict_lead"),
+    ),
+    ("admin.roster", "Import the roster", "Pupils, parents and staff from your MIS.", ("admin",)),
+    ("auth.change_password", "Change your password", "", STAFF),
+    (
+        "auth.two_factor_setup",
+        "Set up two-factor sign-in",
+        "A code from your phone as well as your password.",
+        STAFF,
+    ),
+)
+
+
+@bp.get("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOMES[current_user.role]))
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    try:
+        get_db().execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return jsonify(database="unreachable"), 503
+    return jsonify(database="ok")
+
+
+@bp.get("/staff/")
+@allow(*STAFF)
+def staff():
+    links = [
+        (endpoint, label, hint)
+        for endpoint, label, hint, roles in STAFF_LINKS
+        if current_user.role in roles and endpoint in current_app.view_functions
+    ]
+    return render_template("home/staff.html", staff_links=links)

@@ -1,0 +1,71 @@
+"""Flask-Login over server-side sessions: the cookie carries a session token, not a user id."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask, current_app, session
+from flask_login import LoginManager, UserMixin, login_user, logout_user
+
+from ..services import audit
+from ..services.sessions import end_all_sessions, resume_session, start_session
+from .database import get_db
+
+login_manager = LoginManager()
+
+
+class SignedIn(UserMixin):
+    """The person behind the current request, with the token of their session."""
+
+    def __init__(self, principal: Any, token: str):
+        self.principal = principal
+        self.token = token
+
+    def get_id(self) -> str:
+        return self.token
+
+    @property
+    def role(self) -> str:
+        return self.principal.role
+
+    @property
+    def school_id(self) -> int:
+        return self.principal.school_id
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # sessions are server-side; see services.sessions
+    login_manager.user_loader(_load)
+
+
+def _load(token: str) -> SignedIn | None:
+    idle = dt.timedelta(hours=current_app.config["SESSION_HOURS"])
+    db = get_db()
+    principal = resume_session(db, token, idle)
+    if principal is None:
+        return None
+    db.commit()
+    return SignedIn(principal, token)
+
+
+def sign_in(principal: Any, how: str) -> None:
+    """Start a fresh session for `principal`; commits, so the sign-in is durable."""
+    db = get_db()
+    session.clear()
+    token = start_session(db, principal)
+    audit.record(db, "signed-in", school_id=principal.school_id, actor=principal, how=how)
+    db.commit()
+    login_user(SignedIn(principal, token))
+
+
+def sign_out_everywhere(principal: Any) -> None:
+    db = get_db()
+    end_all_sessions(db, principal)
+    audit.record(db, "signed-out", school_id=principal.school_id, actor=principal)
+    db.commit()
+    logout_user()
+    session.clear()

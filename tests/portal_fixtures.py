@@ -1,0 +1,116 @@
+"""Fixtures for the portal: a migrated database (SQLite and PostgreSQL), the app, clients."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, delete, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from portal import create_app
+from portal.db import Base
+from portal.migrate import upgrade
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ESAFETY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+__all__ = ["FormClient", "app", "client", "database_url", "db"]
+
+
+def _postgres_database() -> Iterator[str]:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            name = f"esafety_test_{uuid.uuid4().hex[:10]}"
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        admin.dispose()
+        pytest.skip(
+            f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({error.orig}); "
+            "its run of the portal tests is skipped"
+        )
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A migrated database, once per test session and kind; every portal test runs on both."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'esafety.sqlite'}"
+        upgrade(url)
+        yield url
+        return
+    for url in _postgres_database():
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def app(database_url, tmp_path: Path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test secret key",
+            "RATELIMIT_ENABLED": False,
+            "SMTP_URL": f"file://{tmp_path / 'mail'}",
+            "PUBLIC_URL": "https://localhost",
+        }
+    )
+    app.test_client_class = FormClient
+    yield app
+    engine = app.extensions["esafety.engine"]
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(delete(table))
+    engine.dispose()
+
+
+@pytest.fixture
+def db(app) -> Iterator[Session]:
+    """A session for arranging and checking data, outside any request."""
+    session = app.extensions["esafety.sessions"]()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def client(app) -> FormClient:
+    return app.test_client()
+
+
+class FormClient:
+    """Flask's test client over HTTPS, with a helper that posts forms as a browser would."""
+
+    def __init__(self, app, *args, **kwargs):
+        from flask.testing import FlaskClient
+
+        self._client = FlaskClient(app, *args, **kwargs)
+        self._client.environ_base["wsgi.url_scheme"] = "https"
+        self.application = app
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def csrf_token(self, page_url: str) -> str:
+        page = self._client.get(page_url)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+        assert match, f"no form with a CSRF token at {page_url} ({page.status})"
+        return match.group(1)
+
+    def submit(self, page_url: str, data: dict, action: str | None = None, **kwargs):
+        """Open the page, then post its form with the page's CSRF token and `data`."""
+        token = self.csrf_token(page_url)
+        return self._client.post(action or page_url, data={"csrf_token": token, **data}, **kwargs)
