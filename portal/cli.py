@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 from pathlib import Path
 
 import click
@@ -24,6 +22,28 @@ root_option = click.option(
 @click.group()
 def main() -> None:
     """eSafety: a school's e-safety policies, agreements and lessons."""
+
+
+def portal_app(**overrides):
+    """The portal app with settings from the environment, for commands that use the database."""
+    from portal import create_app
+
+    return create_app(overrides or None)
+
+
+@main.group()
+def db() -> None:
+    """Manage the portal's database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the latest schema (safe to run at any time)."""
+    from portal.migrate import upgrade
+
+    app = portal_app()
+    upgrade(app.config["DATABASE_URL"])
+    click.echo("The database is up to date.")
 
 
 @main.command()
@@ -83,18 +103,95 @@ def build(root: Path, site_dir: Path | None) -> None:
 @root_option
 @click.option("--port", default=8000, show_default=True, help="Port to serve on.")
 def demo(root: Path, port: int) -> None:
-    """Build the site from the demo school's policies and serve it on this computer."""
+    """Build the site, set up the demo school and serve site and portal on this computer."""
+    from werkzeug.serving import run_simple
+
+    from portal.migrate import upgrade
+    from portal.services.demo import reset_demo_school
+    from portal.wsgi import PORTAL_PREFIX, combine
+
+    base = f"http://127.0.0.1:{port}"
     site_dir = root / "site"
     _build_site(root, site_dir)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    click.echo(f"\nPolicy site:  http://127.0.0.1:{port}/\nPress Ctrl+C to stop.")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        click.echo("Stopped.")
-    finally:
-        server.server_close()
+    app = portal_app(DEMO=True, PUBLIC_URL=base + PORTAL_PREFIX, SITE_URL=base + "/")
+    app.config["SMTP_URL"] = f"file://{Path(app.instance_path) / 'mail'}"
+    upgrade(app.config["DATABASE_URL"])
+    with app.app_context():
+        db = app.extensions["esafety.sessions"]()
+        sign_ins = reset_demo_school(db)
+        db.commit()
+    _print_demo(base, app, sign_ins)
+    run_simple("127.0.0.1", port, combine(site_dir, app), threaded=True)
+
+
+def _print_demo(base: str, app, sign_ins) -> None:
+    from portal.services.demo import TOTP_SECRETS
+
+    mail_dir = app.config["SMTP_URL"].removeprefix("file://")
+    lines = [
+        "",
+        f"Policy site:  {base}/",
+        f"Portal:       {base}/portal/",
+        f"Emails:       written as .eml files to {mail_dir}",
+        "",
+        "Demo sign-ins",
+    ]
+    for role, email, password in sign_ins.staff:
+        extra = (
+            (
+                f"  (two-factor key {TOTP_SECRETS[role]}; `esafety demo-code {email}` shows the "
+                "current code)"
+            )
+            if role in TOTP_SECRETS
+            else ""
+        )
+        lines.append(f"  {role:9} {email} / {password}{extra}")
+    for name, username, password in sign_ins.pupils:
+        lines.append(f"  pupil     {name}: {username} / {password}")
+    for name, how in sign_ins.parents:
+        lines.append(f"  parent    {name}: {how}")
+    lines += ["", "Press Ctrl+C to stop."]
+    click.echo("\n".join(lines))
+
+
+@main.command()
+@root_option
+@click.option("--bind", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@click.option("--workers", default=2, show_default=True, help="Server processes (gunicorn).")
+def serve(root: Path, bind: str, workers: int) -> None:
+    """Serve the built site and the portal for real use (gunicorn where installed)."""
+    import os
+    import shutil
+
+    site_dir = (root / "site").resolve()
+    if not site_dir.is_dir():
+        raise click.ClickException("Build the site first: esafety build")
+    os.environ["ESAFETY_SITE_DIR"] = str(site_dir)
+    portal_app()  # fail now, with its message, if a setting is wrong
+    gunicorn = shutil.which("gunicorn")
+    if gunicorn:
+        os.execv(gunicorn, [gunicorn, "--workers", str(workers), "--bind", bind,  # noqa: S606
+                            "portal.wsgi:create()"])
+    from werkzeug.serving import run_simple
+
+    from portal.wsgi import create
+
+    host, port = bind.rsplit(":", 1)
+    run_simple(host, int(port), create(), threaded=True)
+
+
+@main.command("demo-code")
+@click.argument("email")
+def demo_code(email: str) -> None:
+    """Show the current two-factor code of a demo account (demo school only)."""
+    import pyotp
+
+    from portal.services.demo import STAFF, TOTP_SECRETS
+
+    role = next((role for _, address, role in STAFF if address == email), None)
+    if role not in TOTP_SECRETS:
+        raise click.ClickException(f"{email} is not a demo account with two-factor sign-in")
+    click.echo(pyotp.TOTP(TOTP_SECRETS[role]).now())
 
 
 def _build_site(root: Path, site_dir: Path) -> None:

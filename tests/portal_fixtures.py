@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -91,21 +92,15 @@ def client(app) -> FormClient:
     return app.test_client()
 
 
-class FormClient:
+class FormClient(FlaskClient):
     """Flask's test client over HTTPS, with a helper that posts forms as a browser would."""
 
-    def __init__(self, app, *args, **kwargs):
-        from flask.testing import FlaskClient
-
-        self._client = FlaskClient(app, *args, **kwargs)
-        self._client.environ_base["wsgi.url_scheme"] = "https"
-        self.application = app
-
-    def __getattr__(self, name):
-        return getattr(self._client, name)
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("base_url", "https://localhost")
+        return super().open(*args, **kwargs)
 
     def csrf_token(self, page_url: str) -> str:
-        page = self._client.get(page_url)
+        page = self.get(page_url)
         match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
         assert match, f"no form with a CSRF token at {page_url} ({page.status})"
         return match.group(1)
@@ -113,4 +108,7 @@ class FormClient:
     def submit(self, page_url: str, data: dict, action: str | None = None, **kwargs):
         """Open the page, then post its form with the page's CSRF token and `data`."""
         token = self.csrf_token(page_url)
-        return self._client.post(action or page_url, data={"csrf_token": token, **data}, **kwargs)
+        headers = {"Referer": f"https://localhost{page_url}", **kwargs.pop("headers", {})}
+        return self.post(
+            action or page_url, data={"csrf_token": token, **data}, headers=headers, **kwargs
+        )

@@ -7,6 +7,7 @@ import pytest
 from portal.cli import main
 from portal.content.policies import ACCEPTED_BY, POLICY_FIELDS, RENEW, VERSION_FIELDS
 from portal.content.tables import TABLE_KINDS
+from portal.settings import SETTINGS
 from portal.site.plugin import EsafetyConfig
 
 
@@ -28,7 +29,7 @@ def test_readme_gives_the_two_commands_first(readme):
 
 @pytest.mark.parametrize("command", sorted(main.commands))
 def test_every_cli_command_is_documented(readme, command):
-    assert f"`esafety {command}`" in readme
+    assert re.search(rf"`esafety {command}[ `]", readme)
 
 
 @pytest.mark.parametrize("option", [name for name, _ in EsafetyConfig._schema])
@@ -51,3 +52,8 @@ def test_every_table_kind_and_its_fields_are_documented(authors_guide, kind):
     row = next(line for line in authors_guide.splitlines() if line.startswith(f"| `{kind}` |"))
     for field in TABLE_KINDS[kind].fields:
         assert f"`{field.name}`" in row
+
+
+@pytest.mark.parametrize("setting", [setting.env for setting in SETTINGS])
+def test_every_portal_setting_is_documented(readme, setting):
+    assert f"| `{setting}` |" in readme

@@ -24,6 +24,6 @@ def new_letter_code() -> str:
 
 
 def normalise_letter_code(code: str) -> str:
+    """Forgive spaces, dashes and lower case when a code is typed back in."""
     chars = "".join(ch for ch in code.upper() if ch.isalnum())
-    chars = chars.replace("O", "0").replace("I", "1")
     return "-".join(chars[i : i + 5] for i in range(0, len(chars), 5))

@@ -17,9 +17,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("portal", instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     settings = load_settings(Path(app.instance_path), config)
-    app.config.update(settings)
     app.config.update(
-        SECRET_KEY=settings["SECRET_KEY"] or _demo_secret(app, settings),
         SESSION_COOKIE_NAME="esafety_session",
         SESSION_COOKIE_SECURE=not settings["DEMO"],
         SESSION_COOKIE_HTTPONLY=True,
@@ -27,6 +25,8 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
+    app.config.update(settings)  # settings, and any overrides the caller passed, win
+    app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _demo_secret(app, settings)
     database.init_app(app)
     login.init_app(app)
     security.init_app(app)

@@ -26,7 +26,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URI"])
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     app.after_request(_headers)
@@ -37,7 +36,9 @@ def _headers(response: Response) -> Response:
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "no-referrer"  # links carry tokens: never leak them onward
+    # Links carry tokens, so never send the address to another site; same-origin referrers
+    # stay, because the CSRF check on HTTPS compares them with this host.
+    headers["Referrer-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if request.is_secure:

@@ -1,0 +1,192 @@
+"""The demo school: a fictional all-through school with a class in every year from Reception to
+Year 11, pupils, parents with and without email, and staff in every role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..db import Base
+from ..models import Parent, ParentLink, Pupil, School, SchoolClass, Staff
+from ..years import year_label
+from .passwords import hash_password
+from .pictures import picture_password_hash
+from .tokens import normalise_letter_code, token_hash
+
+SLUG = "oakfield"
+NAME = "Oakfield Learning Community"
+STAFF_PASSWORD = "oakfield demo staff"  # noqa: S105 - printed for the demo on purpose
+PUPIL_PASSWORD = "green-tiger-42"  # noqa: S105
+PICTURES = ("cat", "sun", "star")
+# Fixed secrets so the demo's two-factor codes can be shown; real accounts get random ones.
+TOTP_SECRETS = {
+    "admin": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    "ict_lead": "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU",
+}
+LETTER_CODE = "MAPLE-TREES-73928"
+
+FIRST_NAMES = (
+    "Amira",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ella",
+    "Finn",
+    "Grace",
+    "Hamza",
+    "Isla",
+    "Jack",
+    "Kai",
+    "Layla",
+    "Mason",
+    "Nia",
+    "Oscar",
+    "Priya",
+    "Reuben",
+    "Sofia",
+    "Theo",
+    "Zara",
+    "Yusuf",
+    "Ruby",
+    "Leo",
+    "Maya",
+)
+LAST_NAMES = (
+    "Ahmed",
+    "Brown",
+    "Clarke",
+    "Davies",
+    "Evans",
+    "Fraser",
+    "Green",
+    "Hussain",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Murphy",
+    "Nowak",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Roberts",
+    "Singh",
+    "Taylor",
+    "Walker",
+    "Wilson",
+    "Young",
+    "Zhang",
+)
+STAFF = (
+    ("Miss Grace Lin", "ict@oakfield.example.org", "ict_lead"),
+    ("Mrs Jo Baker", "admin@oakfield.example.org", "admin"),
+    ("Mr Sam Reid", "teacher@oakfield.example.org", "staff"),
+)
+PUPILS_PER_CLASS = 4
+
+
+@dataclass
+class DemoSignIns:
+    """What `esafety demo` prints so a person can try every role."""
+
+    staff: list[tuple[str, str, str]] = field(default_factory=list)
+    pupils: list[tuple[str, str, str]] = field(default_factory=list)
+    parents: list[tuple[str, str]] = field(default_factory=list)
+
+
+def reset_demo_school(db: Session) -> DemoSignIns:
+    """Create the demo school, replacing any earlier copy of it and everything it held."""
+    old = db.scalar(select(School).where(School.slug == SLUG))
+    if old is not None:
+        _delete_school(db, old.id)
+    school = School(name=NAME, slug=SLUG)
+    db.add(school)
+    db.flush()
+    sign_ins = DemoSignIns()
+    for name, email, role in STAFF:
+        db.add(
+            Staff(
+                school_id=school.id,
+                name=name,
+                email=email,
+                role=role,
+                password_hash=hash_password(STAFF_PASSWORD),
+                totp_secret=TOTP_SECRETS.get(role),
+            )
+        )
+        sign_ins.staff.append((role, email, STAFF_PASSWORD))
+    number = 0
+    for year in range(0, 12):
+        school_class = SchoolClass(school_id=school.id, name=_class_name(year), year_group=year)
+        db.add(school_class)
+        db.flush()
+        for _ in range(PUPILS_PER_CLASS):
+            pupil = _pupil(school, school_class, number)
+            db.add(pupil)
+            db.flush()
+            _parents(db, school, pupil, number, sign_ins)
+            if number % PUPILS_PER_CLASS == 0:
+                login = pupil.username or " ".join(PICTURES)
+                sign_ins.pupils.append(
+                    (
+                        f"{pupil.name}, {year_label(year)}",
+                        login,
+                        PUPIL_PASSWORD if pupil.username else "pictures",
+                    )
+                )
+            number += 1
+    return sign_ins
+
+
+def _class_name(year: int) -> str:
+    return "Reception" if year == 0 else f"{year}O"
+
+
+def _pupil(school: School, school_class: SchoolClass, number: int) -> Pupil:
+    first = FIRST_NAMES[number % len(FIRST_NAMES)]
+    last = LAST_NAMES[(number * 7) % len(LAST_NAMES)]
+    pupil = Pupil(
+        school_id=school.id,
+        reference=f"OAK{1000 + number}",
+        first_name=first,
+        last_name=last,
+        year_group=school_class.year_group,
+        class_id=school_class.id,
+    )
+    if school_class.year_group >= 3:
+        pupil.username = f"{first}{last[0]}{number:02d}".lower()
+        pupil.password_hash = hash_password(PUPIL_PASSWORD)
+    else:
+        pupil.picture_password_hash = picture_password_hash(PICTURES)
+    return pupil
+
+
+def _parents(db: Session, school: School, pupil: Pupil, number: int, sign_ins: DemoSignIns) -> None:
+    """One carer per pupil; every fifth family has no email and signs in with a letter code."""
+    with_email = number % 5 != 4
+    email = f"parent{number}@oakfield.example.org" if with_email else None
+    parent = Parent(
+        school_id=school.id,
+        reference=f"C{2000 + number}",
+        name=f"{'Ms' if number % 2 else 'Mr'} {pupil.last_name}",
+        email=email,
+    )
+    if number == 4:
+        parent.letter_code_hash = token_hash(normalise_letter_code(LETTER_CODE))
+        sign_ins.parents.append((f"{parent.name} (no email)", f"letter code {LETTER_CODE}"))
+    elif number == 0:
+        sign_ins.parents.append((parent.name, f"email link to {email}"))
+    db.add(parent)
+    db.flush()
+    db.add(ParentLink(parent_id=parent.id, pupil_id=pupil.id, relationship_to_pupil="Parent"))
+
+
+def _delete_school(db: Session, school_id: int) -> None:
+    pupils = select(Pupil.id).where(Pupil.school_id == school_id)
+    db.execute(delete(ParentLink).where(ParentLink.pupil_id.in_(pupils)))
+    for table in reversed(Base.metadata.sorted_tables):
+        if "school_id" in table.c:
+            db.execute(delete(table).where(table.c.school_id == school_id))
+    db.execute(delete(School).where(School.id == school_id))

@@ -1,0 +1,117 @@
+"""Every route, tried as every role, as nobody, and as someone from another school."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_class, make_parent, make_pupil, make_school, make_staff, sign_in_as
+
+PUBLIC = "everyone"
+STAFF = {"staff", "ict_lead", "admin"}
+ACTORS = ("nobody", "pupil", "parent", "staff", "ict_lead", "admin")
+
+# Who may use each route. A new route must be added here, or test_the_table_is_complete fails.
+EXPECTED = {
+    "home.index": PUBLIC,
+    "home.healthz": PUBLIC,
+    "home.staff": STAFF,
+    "auth.sign_in": PUBLIC,
+    "auth.staff_sign_in": PUBLIC,
+    "auth.two_factor": PUBLIC,
+    "auth.two_factor_setup": PUBLIC,
+    "auth.sign_out": {"pupil", "parent", *STAFF},
+    "auth.forgot_password": PUBLIC,
+    "auth.reset_password": PUBLIC,
+    "auth.change_password": STAFF,
+    "admin.people": {"admin", "ict_lead"},
+    "admin.unlock": {"admin", "ict_lead"},
+    "parents.home": {"parent"},
+    "pupils.home": {"pupil"},
+}
+
+
+@pytest.fixture
+def world(app, db):
+    """Two schools; everyone in school A, and an admin in school B."""
+    school = make_school(db, "Alpha")
+    other = make_school(db, "Beta")
+    school_class = make_class(db, school)
+    pupil = make_pupil(db, school, school_class)
+    people = {
+        "pupil": pupil,
+        "parent": make_parent(db, school, [pupil]),
+        "staff": make_staff(db, school, "staff"),
+        "ict_lead": make_staff(db, school, "ict_lead"),
+        "admin": make_staff(db, school, "admin"),
+        "other_admin": make_staff(db, other, "admin"),
+    }
+    db.commit()
+    app.config["WTF_CSRF_ENABLED"] = False  # CSRF is tested on its own; this tests roles
+    return {"people": people, "class": school_class}
+
+
+def url_for_rule(app, rule, world) -> str:
+    """Fill each URL part with something from school A."""
+    values = {
+        "person_id": world["people"]["pupil"].id,
+        "pupil_id": world["people"]["pupil"].id,
+        "class_id": world["class"].id,
+        "kind": "pupil",
+        "token": "not-a-real-token",
+    }
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
+
+
+def routes(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
+
+
+def call(client, rule, url):
+    method = "GET" if "GET" in rule.methods else "POST"
+    return client.open(url, method=method)
+
+
+def refused(response) -> bool:
+    location = response.headers.get("Location", "")
+    return response.status_code == 403 or (response.status_code == 302 and "/sign-in?" in location)
+
+
+def test_the_table_is_complete(app):
+    assert {rule.endpoint for rule in routes(app)} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_every_route_answers_each_role_as_declared(app, world, actor):
+    wrong = []
+    for rule in routes(app):
+        client = app.test_client()
+        if actor != "nobody":
+            sign_in_as(client, app.extensions["esafety.sessions"](), world["people"][actor])
+        response = call(client, rule, url_for_rule(app, rule, world))
+        allowed = EXPECTED[rule.endpoint] == PUBLIC or actor in EXPECTED[rule.endpoint]
+        if refused(response) == allowed:
+            wrong.append(f"{rule.endpoint} as {actor}: {response.status_code}")
+    assert wrong == []
+
+
+def test_nobody_is_sent_to_sign_in_not_shown_an_error(app, world):
+    client = app.test_client()
+    response = client.get("/staff/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in?next=")
+
+
+def test_an_admin_of_another_school_cannot_reach_this_schools_records(app, world):
+    client = app.test_client()
+    sign_in_as(client, app.extensions["esafety.sessions"](), world["people"]["other_admin"])
+    wrong = []
+    for rule in routes(app):
+        if not rule.arguments - {"token"} or EXPECTED[rule.endpoint] == PUBLIC:
+            continue
+        response = call(client, rule, url_for_rule(app, rule, world))
+        if response.status_code not in (403, 404):
+            wrong.append(f"{rule.endpoint}: {response.status_code}")
+    assert wrong == []
