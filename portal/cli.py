@@ -46,6 +46,94 @@ def db_upgrade() -> None:
     click.echo("The database is up to date.")
 
 
+@main.command("send-mail")
+@click.option("--watch", is_flag=True, help="Keep sending every few seconds until Ctrl+C.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between runs.")
+def send_mail(watch: bool, interval: float) -> None:
+    """Send the emails waiting in the outbox (sign-in links, password resets)."""
+    import time
+
+    from portal import create_app
+    from portal.services.mail import outbox_counts
+    from portal.web.mailer import app_transport, deliver_once
+
+    app = create_app()
+    try:
+        transport = app_transport(app)
+    except (RuntimeError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+
+    def run_once(quiet: bool) -> None:
+        sent = deliver_once(app, transport)
+        with app.extensions["esafety.sessions"]() as session:
+            counts = outbox_counts(session)
+        if sent or not quiet:
+            failing = f" ({counts.failing} after a failed try)" if counts.failing else ""
+            click.echo(f"Sent {sent}. Waiting: {counts.waiting}{failing}.")
+
+    try:
+        run_once(quiet=False)
+        if watch:
+            click.echo(f"Checking every {interval:g} seconds. Press Ctrl+C to stop.")
+            while True:
+                time.sleep(interval)
+                run_once(quiet=True)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        app.extensions["esafety.engine"].dispose()
+
+
+@main.command("import-roster")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school", "slug", required=True, help="The school's short name (its slug).")
+@click.option("--dry-run", is_flag=True, help="Show what would change, and change nothing.")
+def import_roster(file: Path, slug: str, dry_run: bool) -> None:
+    """Import pupils with their parents and carers, or staff, from an MIS export (CSV)."""
+    from sqlalchemy import select
+
+    from portal.models import School
+    from portal.services.roster import apply_import, plan_import, read_roster
+
+    app = portal_app()
+    try:
+        with app.extensions["esafety.sessions"]() as db:
+            school = db.scalar(select(School).where(School.slug == slug))
+            if school is None:
+                raise click.ClickException(f'There is no school with the short name "{slug}".')
+            plan = (plan_import if dry_run else apply_import)(
+                db, school.id, read_roster(file.read_bytes())
+            )
+            for error in plan.errors:
+                click.echo(f"{file}:{error.line}: {error.reason}", err=True)
+            if plan.errors:
+                raise SystemExit(1)
+            _echo_plan(plan)
+            if not dry_run:
+                db.commit()
+    finally:
+        app.extensions["esafety.engine"].dispose()
+    click.echo("Dry run: nothing was changed." if dry_run else f"Imported into {school.name}.")
+
+
+def _echo_plan(plan) -> None:
+    for section in plan.sections:
+        counts = section.counts()
+        click.echo(
+            f"{section.title}: {counts['added']} new, {counts['changed']} changed, "
+            f"{counts['left']} marked as left"
+        )
+        for label, entries in (
+            ("new", section.added),
+            ("changed", section.changed),
+            ("left", section.left),
+        ):
+            for entry in entries:
+                shown_as = f" ({entry.shown_as})" if entry.shown_as else ""
+                details = f": {'; '.join(entry.details)}" if entry.details else ""
+                click.echo(f"  {label:8} {entry.name}{shown_as}{details}")
+
+
 @main.command()
 @root_option
 def check(root: Path) -> None:
@@ -121,6 +209,9 @@ def demo(root: Path, port: int) -> None:
         sign_ins = reset_demo_school(db)
         db.commit()
     _print_demo(base, app, sign_ins)
+    from portal.web.mailer import start_mail_thread
+
+    start_mail_thread(app)  # writes each queued email to the mail folder within seconds
     run_simple("127.0.0.1", port, combine(site_dir, app), threaded=True)
 
 
@@ -170,8 +261,8 @@ def serve(root: Path, bind: str, workers: int) -> None:
     portal_app()  # fail now, with its message, if a setting is wrong
     gunicorn = shutil.which("gunicorn")
     if gunicorn:
-        os.execv(gunicorn, [gunicorn, "--workers", str(workers), "--bind", bind,  # noqa: S606
-                            "portal.wsgi:create()"])
+        arguments = [gunicorn, "--workers", str(workers), "--bind", bind, "portal.wsgi:create()"]
+        os.execv(gunicorn, arguments)  # noqa: S606 - gunicorn takes over this process
     from werkzeug.serving import run_simple
 
     from portal.wsgi import create

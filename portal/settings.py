@@ -60,6 +60,17 @@ SETTINGS = (
     Setting("CLASS_SIGN_IN_HOURS", 8, "How long a class sign-in stays open on a classroom device."),
     Setting("SESSION_HOURS", 12, "How long a signed-in session lasts without activity."),
     Setting(
+        "LINK_REQUESTS_PER_HOUR",
+        60,
+        "Sign-in link requests allowed from one address in an hour; a parents' evening on the "
+        "school's wifi shares one address.",
+    ),
+    Setting(
+        "RATELIMIT_ENABLED",
+        True,
+        "Rate limits on sign-in and link requests. Turn off only for load tests.",
+    ),
+    Setting(
         "RATELIMIT_STORAGE_URI",
         "memory://",
         "Where rate-limit counters live; use a shared "

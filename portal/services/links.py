@@ -64,6 +64,18 @@ def use_link(db: Session, token: str, purpose: str) -> Any | None:
     return _principal(db, link)
 
 
+def used_link_owner(db: Session, token: str, purpose: str) -> tuple[str, int] | None:
+    """(kind, id) of whoever a link was for, once it has been used; None if it never was."""
+    row = db.execute(
+        select(LinkToken.principal_type, LinkToken.principal_id).where(
+            LinkToken.token_hash == token_hash(token),
+            LinkToken.purpose == purpose,
+            LinkToken.used_at.is_not(None),
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
 def _principal(db: Session, link: LinkToken | None) -> Any | None:
     if link is None:
         return None

@@ -116,6 +116,8 @@ def _claim(db: Session, outbox_id: int, now: dt.datetime) -> OutboxMessage | Non
     if won.rowcount != 1:
         return None
     message = db.get(OutboxMessage, outbox_id, populate_existing=True)
+    if message is not None:
+        db.expunge(message)  # keep its loaded values; touching it never opens a transaction
     db.rollback()
     return message
 
@@ -307,11 +309,11 @@ def transport_from_url(url: str, *, ssl_context: ssl.SSLContext | None = None) -
     parts = urlsplit(url)
     if parts.scheme == "file":
         if not parts.path:
-            raise ValueError(f"ESAFETY_SMTP_URL {url!r} needs a folder, like file:///var/mail")
+            raise ValueError("ESAFETY_SMTP_URL needs a folder, like file:///var/mail/esafety")
         return FileTransport(Path(unquote(parts.path)))
     if parts.scheme in ("smtp", "smtps"):
         if not parts.hostname:
-            raise ValueError(f"ESAFETY_SMTP_URL {url!r} needs a host, like smtp://mail.example")
+            raise ValueError("ESAFETY_SMTP_URL needs a host, like smtp://mail.example.org:587")
         implicit_tls = parts.scheme == "smtps"
         return SMTPTransport(
             parts.hostname,
@@ -321,7 +323,5 @@ def transport_from_url(url: str, *, ssl_context: ssl.SSLContext | None = None) -
             password=unquote(parts.password) if parts.password else None,
             ssl_context=ssl_context,
         )
-    raise ValueError(
-        "ESAFETY_SMTP_URL must start smtp://, smtps:// or file:///, "
-        f"not {parts.scheme + '://' if parts.scheme else repr(url)}"
-    )
+    # never echo the URL itself: it may hold a password
+    raise ValueError("ESAFETY_SMTP_URL must start with smtp://, smtps:// or file:///")

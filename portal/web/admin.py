@@ -1,13 +1,29 @@
-"""The school admin's pages: people, locked accounts."""
+"""The school admin's pages: people, locked accounts, roster import."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
+from wtforms import HiddenField
 
 from ..models import Pupil, Staff, utcnow
-from ..services import accounts
+from ..services import accounts, held_uploads
+from ..services.roster import Plan, Roster, apply_import, plan_import, read_roster
+from ..services.roster_columns import documented_columns
 from .access import allow
 from .database import get_db
 
@@ -43,3 +59,128 @@ def unlock(kind: str, person_id: int):
     db.commit()
     flash(f"{person.name} can sign in again.")
     return redirect(url_for("admin.people"))
+
+
+# --- Roster import ---------------------------------------------------------------------------
+
+
+class RosterUploadForm(FlaskForm):
+    roster = FileField(
+        "CSV file from your MIS",
+        validators=[
+            FileRequired("Choose the CSV file to upload."),
+            FileAllowed(
+                ["csv"],
+                "The file must be a CSV file. In your spreadsheet choose Save as, then CSV UTF-8.",
+            ),
+        ],
+    )
+
+
+class ImportForm(FlaskForm):
+    fingerprint = HiddenField()
+
+
+@bp.route("/roster", methods=["GET", "POST"])
+@allow("admin")
+def roster():
+    """Upload a file: every bad row is listed at once; a good file goes on to its preview."""
+    form = RosterUploadForm()
+    row_errors = []
+    if form.validate_on_submit():
+        upload = form.roster.data
+        parsed = read_roster(upload.read())
+        plan = plan_import(get_db(), current_user.school_id, parsed, by=current_user.principal)
+        if not plan.errors:
+            token = held_uploads.hold(
+                _uploads_folder(),
+                school_id=current_user.school_id,
+                filename=(upload.filename or "")[:200],
+                content=parsed.to_json(),
+            )
+            return redirect(url_for("admin.roster_preview", token=token))
+        row_errors = plan.errors
+        form.roster.errors.append(
+            f"Nothing was imported: {_problems(len(row_errors))} in this file. "
+            "Correct them in your MIS or spreadsheet, then upload the file again."
+        )
+    return render_template(
+        "admin/roster_upload.html",
+        form=form,
+        row_errors=row_errors,
+        columns=documented_columns(),
+    )
+
+
+@bp.get("/roster/<token>")
+@allow("admin")
+def roster_preview(token: str):
+    """What the upload will change, or, once it is imported, what it changed."""
+    upload = _held_upload(token)
+    if upload.state != held_uploads.WAITING:
+        return render_template("admin/roster_status.html", upload=upload, again=False)
+    roster = Roster.from_json(upload.content)
+    plan = plan_import(get_db(), current_user.school_id, roster, by=current_user.principal)
+    form = ImportForm(fingerprint=plan.fingerprint())
+    return render_template(
+        "admin/roster_preview.html", upload=upload, plan=plan, form=form, token=token
+    )
+
+
+@bp.post("/roster/<token>")
+@allow("admin")
+def import_roster(token: str):
+    """Import what was previewed, once, however many times the button is pressed."""
+    upload = _held_upload(token)
+    folder = _uploads_folder()
+    if not held_uploads.claim(folder, token):
+        return render_template("admin/roster_status.html", upload=_held_upload(token), again=True)
+    try:
+        plan = _import_if_unchanged(upload, ImportForm().fingerprint.data)
+    except Exception:
+        held_uploads.release(folder, token)
+        raise
+    if plan is None:
+        held_uploads.release(folder, token)
+        flash(
+            "Something changed since you checked this file, so nothing was imported. "
+            "Check the changes again, then import."
+        )
+    else:
+        held_uploads.finish(folder, token, _receipt(plan))
+    return redirect(url_for("admin.roster_preview", token=token))
+
+
+def _import_if_unchanged(upload: held_uploads.HeldUpload, fingerprint: str | None) -> Plan | None:
+    """Import only if the plan is still the one the admin saw; None if it is not."""
+    db, roster = get_db(), Roster.from_json(upload.content)
+    school_id, by = current_user.school_id, current_user.principal
+    plan = plan_import(db, school_id, roster, by=by)
+    if plan.errors or plan.fingerprint() != fingerprint:
+        return None
+    plan = apply_import(db, school_id, roster, by=by)
+    db.commit()
+    return plan
+
+
+def _receipt(plan: Plan) -> dict:
+    return {
+        "by": current_user.principal.name,
+        "sections": [{"title": s.title, "key": s.key, **s.counts()} for s in plan.sections],
+    }
+
+
+def _held_upload(token: str) -> held_uploads.HeldUpload:
+    """This school's upload, or a page saying it is gone (the same for another school's)."""
+    upload = held_uploads.find(_uploads_folder(), token, current_user.school_id)
+    if upload is None:
+        abort(make_response(render_template("admin/roster_status.html", upload=None), 404))
+    return upload
+
+
+def _uploads_folder() -> Path:
+    return Path(current_app.instance_path) / "roster-uploads"
+
+
+def _problems(count: int) -> str:
+    return "there is 1 problem" if count == 1 else f"there are {count} problems"

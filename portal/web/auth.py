@@ -27,9 +27,10 @@ from ..services.passwords import password_problems
 from .access import ROLES, STAFF, allow, public
 from .database import get_db
 from .forms import ChangePasswordForm, CodeForm, EmailForm, NewPasswordForm, StaffSignInForm
+from .login import CLASS_DEVICE, sign_out_everywhere
 from .login import sign_in as start_signed_in
-from .login import sign_out_everywhere
 from .security import limiter
+from .urls import how_long, public_url
 
 bp = Blueprint("auth", __name__)
 
@@ -172,6 +173,8 @@ def _signed_in_staff() -> Staff:
 def sign_out():
     sign_out_everywhere(current_user.principal)
     flash("You have signed out.")
+    if session.get(CLASS_DEVICE):  # a classroom tablet goes back to its class's names
+        return redirect(url_for("pupils.class_sign_in"))
     return redirect(url_for("auth.sign_in"))
 
 
@@ -184,18 +187,16 @@ def forgot_password():
         db = get_db()
         staff = accounts.find_staff(db, form.email.data)
         if staff is not None and staff.left_at is None:
-            hours = dt.timedelta(hours=current_app.config["RESET_HOURS"])
-            token = links.issue_link(db, "password-reset", staff, hours)
-            link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
-                "auth.reset_password", token=token
-            )
+            hours = current_app.config["RESET_HOURS"]
+            token = links.issue_link(db, "password-reset", staff, dt.timedelta(hours=hours))
+            link = public_url("auth.reset_password", token=token)
             mail.queue_mail(
                 db,
                 to=staff.email,
                 school_id=staff.school_id,
                 subject="Reset your eSafety password",
                 body=render_template(
-                    "mail/password_reset.txt", staff=staff, link=link, hours=hours.seconds // 3600
+                    "mail/password_reset.txt", staff=staff, link=link, lasts=how_long(hours)
                 ),
             )
             db.commit()

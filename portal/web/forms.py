@@ -19,9 +19,15 @@ class CodeForm(FlaskForm):
     )
 
 
+def _strip(value: str | None) -> str | None:
+    """Phones often add a space after a word picked from the keyboard's suggestions."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class EmailForm(FlaskForm):
     email = EmailField(
         "Email address",
+        filters=[_strip],
         validators=[
             DataRequired("Enter your email address."),
             Email("Enter an email address like name@example.com."),

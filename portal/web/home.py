@@ -30,6 +30,12 @@ STAFF_LINKS = (
         ("admin", "ict_lead"),
     ),
     ("admin.roster", "Import the roster", "Pupils, parents and staff from your MIS.", ("admin",)),
+    (
+        "parents.letters",
+        "Letters with sign-in codes",
+        "For parents and carers the school has no email address for.",
+        ("admin", "ict_lead"),
+    ),
     ("auth.change_password", "Change your password", "", STAFF),
     (
         "auth.two_factor_setup",

@@ -6,13 +6,18 @@ import datetime as dt
 from typing import Any
 
 from flask import Flask, current_app, session
-from flask_login import LoginManager, UserMixin, login_user, logout_user
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from ..services import audit
-from ..services.sessions import end_all_sessions, resume_session, start_session
+from ..services.sessions import end_all_sessions, end_session, resume_session, start_session
 from .database import get_db
 
 login_manager = LoginManager()
+
+# What belongs to the device, not the person using it, and so outlives signing in and out:
+# the token of a class sign-in a teacher opened on a classroom tablet.
+CLASS_DEVICE = "class_device"
+DEVICE_KEYS = (CLASS_DEVICE,)
 
 
 class SignedIn(UserMixin):
@@ -55,7 +60,7 @@ def _load(token: str) -> SignedIn | None:
 def sign_in(principal: Any, how: str) -> None:
     """Start a fresh session for `principal`; commits, so the sign-in is durable."""
     db = get_db()
-    session.clear()
+    _clear_session()
     token = start_session(db, principal)
     audit.record(db, "signed-in", school_id=principal.school_id, actor=principal, how=how)
     db.commit()
@@ -68,4 +73,25 @@ def sign_out_everywhere(principal: Any) -> None:
     audit.record(db, "signed-out", school_id=principal.school_id, actor=principal)
     db.commit()
     logout_user()
+    _clear_session()
+
+
+def sign_out_here() -> None:
+    """End only this device's session; the person stays signed in on their other devices."""
+    if not current_user.is_authenticated:
+        return
+    db = get_db()
+    principal = current_user.principal
+    end_session(db, current_user.token)
+    audit.record(
+        db, "signed-out", school_id=principal.school_id, actor=principal, where="this device"
+    )
+    db.commit()
+    logout_user()
+    _clear_session()
+
+
+def _clear_session() -> None:
+    kept = {key: session[key] for key in DEVICE_KEYS if key in session}
     session.clear()
+    session.update(kept)

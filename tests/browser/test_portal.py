@@ -47,13 +47,13 @@ class Visit:
 
     def press_button(self, name: str) -> None:
         self.page.get_by_role("button", name=name).focus()
-        self.page.keyboard.press("Enter")
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
 
     def follow(self, name: str) -> None:
         self.page.get_by_role("link", name=name).first.focus()
-        self.page.keyboard.press("Enter")
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
 
     def close(self) -> None:
         self.context.close()
