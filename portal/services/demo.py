@@ -4,6 +4,7 @@ Year 11, pupils, parents with and without email, and staff in every role."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -112,7 +113,7 @@ def reset_demo_school(db: Session) -> DemoSignIns:
                 name=name,
                 email=email,
                 role=role,
-                password_hash=hash_password(STAFF_PASSWORD),
+                password_hash=_hashed(STAFF_PASSWORD),
                 totp_secret=TOTP_SECRETS.get(role),
             )
         )
@@ -128,25 +129,30 @@ def reset_demo_school(db: Session) -> DemoSignIns:
             db.flush()
             _parents(db, school, pupil, number, sign_ins)
             if number % PUPILS_PER_CLASS == 0:
-                login = pupil.username or " ".join(PICTURES)
-                sign_ins.pupils.append(
-                    (
-                        f"{pupil.name}, {year_label(year)}",
-                        login,
-                        PUPIL_PASSWORD if pupil.username else "pictures",
-                    )
-                )
+                if pupil.username:
+                    login, secret = pupil.username, PUPIL_PASSWORD
+                else:
+                    login, secret = "class sign-in", f"pictures {', '.join(PICTURES)}"
+                sign_ins.pupils.append((f"{pupil.name}, {year_label(year)}", login, secret))
             number += 1
     return sign_ins
 
 
+@cache
+def _hashed(secret: str | tuple[str, ...]) -> str:
+    """Every demo account shares its password, so hash each one once; real ones never share."""
+    if isinstance(secret, tuple):
+        return picture_password_hash(secret)
+    return hash_password(secret)
+
+
 def _class_name(year: int) -> str:
-    return "Reception" if year == 0 else f"{year}O"
+    return "Reception" if year == 0 else f"{year}A"
 
 
 def _pupil(school: School, school_class: SchoolClass, number: int) -> Pupil:
     first = FIRST_NAMES[number % len(FIRST_NAMES)]
-    last = LAST_NAMES[(number * 7) % len(LAST_NAMES)]
+    last = LAST_NAMES[(number * 7 + number // len(FIRST_NAMES)) % len(LAST_NAMES)]
     pupil = Pupil(
         school_id=school.id,
         reference=f"OAK{1000 + number}",
@@ -157,9 +163,9 @@ def _pupil(school: School, school_class: SchoolClass, number: int) -> Pupil:
     )
     if school_class.year_group >= 3:
         pupil.username = f"{first}{last[0]}{number:02d}".lower()
-        pupil.password_hash = hash_password(PUPIL_PASSWORD)
+        pupil.password_hash = _hashed(PUPIL_PASSWORD)
     else:
-        pupil.picture_password_hash = picture_password_hash(PICTURES)
+        pupil.picture_password_hash = _hashed(PICTURES)
     return pupil
 
 

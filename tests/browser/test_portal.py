@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pyotp
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from portal.models import OutboxMessage
 from portal.services import demo
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations
 
@@ -95,6 +98,108 @@ def test_a_parent_signs_in_with_a_letter_code_on_a_phone(browser, portal_url):
     visit.type_into("Code from your letter", demo.LETTER_CODE.lower().replace("-", " "))
     visit.press_button("Sign in with my code")
     assert "Your children" in visit.page.content()
+    visit.check()
+    visit.close()
+    assert visit.problems == []
+
+
+def test_a_parent_signs_in_from_an_emailed_link_on_a_phone(browser, portal_url, db):
+    url, _ = portal_url
+    visit = Visit(browser, PHONE)
+    visit.page.goto(f"{url}/parents/sign-in")
+    visit.type_into("Email address", "parent0@oakfield.example.org")
+    visit.press_button("Email me a link")
+    visit.check()
+    message = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    link = re.search(r"https?://\S+/parents/link/\S+", message.body).group(0)
+    visit.page.goto(url + link[link.index("/parents/link/") :])
+    visit.check()
+    visit.press_button("Continue")
+    assert "Your children" in visit.page.content()
+    visit.close()
+    assert visit.problems == []
+
+
+def demo_pupil(sign_ins, year: str) -> tuple[str, str, str]:
+    return next(entry for entry in sign_ins.pupils if entry[0].endswith(f", {year}"))
+
+
+def test_a_six_year_old_signs_in_with_pictures_using_the_keyboard(browser, portal_url):
+    url, sign_ins = portal_url
+    child = demo_pupil(sign_ins, "Year 1")[0].split(",")[0]
+    visit = Visit(browser, TABLET)
+    visit.page.goto(f"{url}/sign-in/staff")
+    visit.type_into("Email address", "teacher@oakfield.example.org")
+    visit.type_into("Password", demo.STAFF_PASSWORD)
+    visit.press_button("Sign in")
+    visit.follow("Open a class sign-in")
+    visit.check()
+    visit.press_button("Open class sign-in for 1A")
+    visit.check()
+    first_name = child.split()[0]
+    visit.page.get_by_role("link", name=re.compile(f"^{first_name}")).focus()
+    with visit.page.expect_navigation():
+        visit.page.keyboard.press("Enter")
+    visit.check()
+    for picture in demo.PICTURES:
+        visit.page.get_by_role("button", name=picture.capitalize(), exact=True).focus()
+        visit.page.keyboard.press("Space")
+    visit.check()
+    visit.press_button("Go")
+    assert visit.page.get_by_role("heading", level=1).inner_text() == f"Hello, {first_name}!"
+    visit.check()
+    visit.press_button("Sign out")
+    assert "/pupils/class" in visit.page.url  # the tablet is ready for the next child
+    visit.close()
+    assert visit.problems == []
+
+
+def test_a_thirteen_year_old_signs_in_with_a_password(browser, portal_url):
+    url, sign_ins = portal_url
+    _, username, password = demo_pupil(sign_ins, "Year 8")
+    visit = Visit(browser, TABLET)
+    visit.page.goto(f"{url}/sign-in")
+    visit.follow("I am a pupil in Year 3 or above")
+    visit.check()
+    visit.type_into("Username", username)
+    visit.type_into("Password", "not my password")
+    visit.press_button("Sign in")
+    visit.check()
+    visit.type_into("Password", password)
+    visit.press_button("Sign in")
+    assert visit.page.get_by_role("heading", level=1).inner_text().startswith("Hello")
+    visit.check()
+    visit.close()
+    assert visit.problems == []
+
+
+def test_the_admin_pages_pass_axe(browser, portal_url, tmp_path):
+    url, _ = portal_url
+    visit = Visit(browser, DESKTOP)
+    visit.page.goto(f"{url}/sign-in/staff")
+    visit.type_into("Email address", "admin@oakfield.example.org")
+    visit.type_into("Password", demo.STAFF_PASSWORD)
+    visit.press_button("Sign in")
+    visit.type_into(
+        "6-digit code from your authenticator app", pyotp.TOTP(demo.TOTP_SECRETS["admin"]).now()
+    )
+    visit.press_button("Continue")
+    visit.check()
+    for page in (
+        "/admin/people",
+        "/admin/roster",
+        "/parents/letters",
+        "/pupils/cards",
+        "/account/password",
+        "/pupils/class/open",
+    ):
+        visit.page.goto(f"{url}{page}")
+        visit.check()
+    roster = tmp_path / "pupils.csv"
+    roster.write_text("UPN,Forename,Surname,Year,Reg Group\nX1,Ann,Lee,3,3A\nX2,Bo,Kim,Year 12,\n")
+    visit.page.goto(f"{url}/admin/roster")
+    visit.page.get_by_label("CSV file from your MIS").set_input_files(roster)
+    visit.press_button("Check the file")
     visit.check()
     visit.close()
     assert visit.problems == []
