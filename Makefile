@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test install lint system-deps bench clean
+.PHONY: demo test install lint system-deps bench bench-portal clean
 
 demo: install
 	$(BIN)/esafety demo
@@ -33,6 +33,10 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/site_build.py
+
+bench-portal: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/portal_load.py
 
 clean:
 	rm -rf $(VENV) site instance .pytest_cache .ruff_cache

@@ -19,7 +19,7 @@ class SigningIn(FastHttpUser):
     @task
     def sign_in(self) -> None:
         number = random.randrange(STAFF_COUNT)
-        page = self.client.get("/sign-in/staff", name="GET sign-in page")
+        page = self.client.get("/sign-in/staff", name="sign-in page")
         token = TOKEN.search(page.text).group(1)
         self.client.post(
             "/sign-in/staff",
@@ -30,7 +30,7 @@ class SigningIn(FastHttpUser):
             },
             headers={"Referer": f"{self.host}/sign-in/staff"},
             allow_redirects=False,
-            name="POST sign-in",
+            name="sign-in (password checked)",
         )
         self.client.cookiejar.clear()
 
@@ -41,7 +41,7 @@ class SignedIn(FastHttpUser):
     wait_time = between(0, 0.1)
 
     def on_start(self) -> None:
-        page = self.client.get("/sign-in/staff")
+        page = self.client.get("/sign-in/staff", name="(setting up: sign-in page)")
         token = TOKEN.search(page.text).group(1)
         number = random.randrange(STAFF_COUNT)
         self.client.post(
@@ -52,11 +52,12 @@ class SignedIn(FastHttpUser):
                 "password": PASSWORD,
             },
             headers={"Referer": f"{self.host}/sign-in/staff"},
+            name="(setting up: sign-in)",
         )
 
     @task
     def staff_home(self) -> None:
-        self.client.get("/staff/", name="GET staff home (signed in)")
+        self.client.get("/staff/", name="staff home, signed in")
 
 
 class Hello(FastHttpUser):
@@ -66,4 +67,4 @@ class Hello(FastHttpUser):
 
     @task
     def hello(self) -> None:
-        self.client.get("/", name="GET hello (bare Flask)")
+        self.client.get("/", name="hello (bare Flask)")

@@ -139,6 +139,8 @@ def main() -> None:
     )
     print(f"{'request':38} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'fails':>6}")
     for row in rows:
+        if row["Name"].startswith("(setting up"):
+            continue
         print(
             f"{row['Type'] + ' ' + row['Name']:38.38} {float(row['Requests/s']):8.1f} "
             f"{row['50%']:>7} {row['95%']:>7} {row['99%']:>7} {row['Failure Count']:>6}"

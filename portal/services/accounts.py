@@ -33,16 +33,23 @@ def find_pupil(db: Session, username: str) -> Pupil | None:
 def check_password(
     db: Session, account: Any | None, password: str, rule: LockoutRule
 ) -> Any | None:
-    """The account if the password is right and it may sign in; otherwise None.
+    """The account if the password is right and it may sign in; otherwise None."""
+    return check_secret(db, account, "password_hash", password, rule, "password")
+
+
+def check_secret(
+    db: Session, account: Any | None, field: str, secret: str, rule: LockoutRule, factor: str
+) -> Any | None:
+    """Check a password or picture password held in `field`, counting failures to a lockout.
 
     Unknown, left and locked accounts take the same time and give the same answer as a wrong
-    password, so the answer never tells anyone whether an account exists.
+    secret, so the answer never tells anyone whether an account exists.
     """
-    now = utcnow()
-    usable = account is not None and account.left_at is None and not account.is_locked(now)
-    if not verify_password(account.password_hash if usable else None, password):
+    stored = getattr(account, field) if account is not None else None
+    usable = stored is not None and account.left_at is None and not account.is_locked(utcnow())
+    if not verify_password(stored if usable else None, secret):
         if usable:
-            record_failure(db, account, rule, "password")
+            record_failure(db, account, rule, factor)
         return None
     account.failed_attempts = 0
     account.locked_until = None

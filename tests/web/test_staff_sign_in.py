@@ -1,6 +1,10 @@
+"""Staff sign-in, attempts to get round it, and the protections every page carries."""
+
+from __future__ import annotations
+
 import pytest
 
-from tests.factories import make_school, make_staff
+from tests.factories import make_school, make_staff, sign_in_as
 
 PASSWORD = "correct horse battery staple"
 
@@ -10,6 +14,103 @@ def teacher(db):
     staff = make_staff(db, make_school(db), password=PASSWORD)
     db.commit()
     return staff
+
+
+def sign_in_with_password(client, staff):
+    response = client.submit("/sign-in/staff", {"email": staff.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return response
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/sign-in/staff")
+    headers = response.headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_the_session_cookie_is_secure_http_only_and_same_site(client, teacher):
+    response = sign_in_with_password(client, teacher)
+    cookie = response.headers["Set-Cookie"]
+    assert "esafety_session=" in cookie
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_signing_out_kills_a_copied_session_cookie(app, client, teacher):
+    sign_in_with_password(client, teacher)
+    stolen = client.get_cookie("esafety_session").value
+    thief = app.test_client()
+    thief.set_cookie("esafety_session", stolen)
+    assert thief.get("/staff/").status_code == 200
+    client.submit("/staff/", {}, action="/sign-out")
+    assert thief.get("/staff/").status_code == 302
+
+
+def test_a_password_change_ends_sessions_elsewhere(app, client, db, teacher):
+    other_device = app.test_client()
+    sign_in_as(other_device, db, teacher)
+    assert other_device.get("/staff/").status_code == 200
+    sign_in_with_password(client, teacher)
+    new = "a brand new long passphrase"
+    response = client.submit(
+        "/account/password", {"current": PASSWORD, "password": new, "confirm": new}
+    )
+    assert response.status_code == 302
+    assert client.get("/staff/").status_code == 200
+    assert other_device.get("/staff/").status_code == 302
+
+
+def test_a_member_of_staff_who_left_is_signed_out_at_once(app, client, db, teacher):
+    sign_in_with_password(client, teacher)
+    from portal.models import utcnow
+
+    teacher.left_at = utcnow()
+    db.commit()
+    assert client.get("/staff/").status_code == 302
+
+
+def test_a_forged_session_cookie_is_refused(app):
+    client = app.test_client()
+    client.set_cookie("esafety_session", "eyJfdXNlcl9pZCI6IjEifQ.forged.signature")
+    assert client.get("/staff/").status_code == 302
+
+
+def test_next_only_redirects_within_the_site(client, teacher):
+    client.get("/sign-in?next=https://evil.example/steal")
+    response = sign_in_with_password(client, teacher)
+    assert response.headers["Location"] == "/"
+    client.submit("/staff/", {}, action="/sign-out")
+    client.get("/sign-in?next=/account/password")
+    response = sign_in_with_password(client, teacher)
+    assert response.headers["Location"] == "/account/password"
+
+
+def test_a_weak_new_password_is_refused_with_reasons(client, teacher):
+    sign_in_with_password(client, teacher)
+    for weak, reason in (
+        ("short", "at least 10 characters"),
+        ("password123", "too common"),
+        ("aaaaaaaaaaaa", "too few characters"),
+    ):
+        response = client.submit(
+            "/account/password", {"current": PASSWORD, "password": weak, "confirm": weak}
+        )
+        assert reason in response.get_data(as_text=True)
+
+
+def test_ict_leads_must_use_a_second_factor(client, db):
+    lead = make_staff(db, make_school(db), role="ict_lead", password=PASSWORD)
+    db.commit()
+    response = client.submit("/sign-in/staff", {"email": lead.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/sign-in/code/set-up"
+    assert client.get("/staff/").status_code == 302  # not signed in yet
 
 
 def test_a_teacher_signs_in_with_email_and_password(client, teacher):
