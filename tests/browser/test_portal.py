@@ -203,3 +203,28 @@ def test_the_admin_pages_pass_axe(browser, portal_url, tmp_path):
     visit.check()
     visit.close()
     assert visit.problems == []
+
+
+def test_password_reset_and_two_factor_set_up_pages_pass_axe(browser, portal_url, db):
+    url, _ = portal_url
+    visit = Visit(browser, PHONE)
+    visit.page.goto(f"{url}/sign-in/staff")
+    visit.follow("I have forgotten my password")
+    visit.check()
+    visit.type_into("Email address", "teacher@oakfield.example.org")
+    visit.press_button("Send me a link")
+    visit.check()
+    message = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    link = re.search(r"/password/reset/\S+", message.body).group(0)
+    visit.page.goto(url + link)
+    visit.check()
+    visit.press_button("Set my new password")  # empty: the error summary
+    visit.check()
+    visit.page.goto(f"{url}/sign-in/staff")
+    visit.type_into("Email address", "teacher@oakfield.example.org")
+    visit.type_into("Password", demo.STAFF_PASSWORD)
+    visit.press_button("Sign in")
+    visit.follow("Set up two-factor sign-in")
+    visit.check()
+    visit.close()
+    assert visit.problems == []
