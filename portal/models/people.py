@@ -1,4 +1,4 @@
-"""The database tables. Every person and record belongs to one school.
+"""Schools and the people in them. Every person and record belongs to one school.
 
 Children's data is kept to the least: a pupil has a name, a year group, a class and the school's
 own reference; never a date of birth or an address.
@@ -9,19 +9,16 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    JSON,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base
-from .years import age_band
+from ..db import Base
+from ..years import age_band
 
 
 def utcnow() -> dt.datetime:
@@ -142,85 +139,3 @@ class Staff(Locking, Base):
     def needs_two_factor(self) -> bool:
         """The ICT lead and admins must use a second factor; other staff may."""
         return self.role in ("ict_lead", "admin") or self.totp_secret is not None
-
-
-class LoginSession(Base):
-    """A signed-in session, held server-side so that ending it also kills a copied cookie."""
-
-    __tablename__ = "login_session"
-    __table_args__ = (Index("ix_login_session_principal", "principal_type", "principal_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    principal_type: Mapped[str] = mapped_column(String(10))
-    principal_id: Mapped[int] = mapped_column(Integer)
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class LinkToken(Base):
-    """A one-use emailed link (parent sign-in, password reset), stored only as a hash."""
-
-    __tablename__ = "link_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    purpose: Mapped[str] = mapped_column(String(20))
-    principal_type: Mapped[str] = mapped_column(String(10))
-    principal_id: Mapped[int] = mapped_column(Integer)
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-
-
-class ClassSignIn(Base):
-    """A class sign-in a teacher opened on one classroom device, for pupils aged 4 to 7."""
-
-    __tablename__ = "class_sign_in"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id"), index=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
-    opened_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-
-
-class OutboxMessage(Base):
-    """An email waiting to go, or gone. Requests only add rows; a sender delivers them."""
-
-    __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
-    to_address: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-
-
-class AuditEvent(Base):
-    """Who did what, when: sign-ins, lockouts, imports, admin actions and access to records."""
-
-    __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_school_at", "school_id", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    action: Mapped[str] = mapped_column(String(40))
-    actor_type: Mapped[str | None] = mapped_column(String(10))
-    actor_id: Mapped[int | None] = mapped_column(Integer)
-    subject_type: Mapped[str | None] = mapped_column(String(10))
-    subject_id: Mapped[int | None] = mapped_column(Integer)
-    detail: Mapped[dict] = mapped_column(JSON, default=dict)

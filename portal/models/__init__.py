@@ -1,0 +1,31 @@
+"""The database tables, one module per concern; import them from here."""
+
+from .agreements import Acceptance, ImageConsent, PolicyVersionRecord, ReminderSent
+from .learning import LessonAssignment, LessonDone, QuizAnswer, QuizAttempt
+from .people import Locking, Parent, ParentLink, Pupil, School, SchoolClass, Staff, utcnow
+from .records import AuditEvent, OutboxMessage
+from .sign_in import ClassSignIn, LinkToken, LoginSession
+
+__all__ = [
+    "Acceptance",
+    "AuditEvent",
+    "ClassSignIn",
+    "ImageConsent",
+    "LessonAssignment",
+    "LessonDone",
+    "LinkToken",
+    "Locking",
+    "LoginSession",
+    "OutboxMessage",
+    "Parent",
+    "ParentLink",
+    "PolicyVersionRecord",
+    "Pupil",
+    "QuizAnswer",
+    "QuizAttempt",
+    "ReminderSent",
+    "School",
+    "SchoolClass",
+    "Staff",
+    "utcnow",
+]

@@ -1,0 +1,106 @@
+"""Who agreed to which policy version, and parents' choices about their child's photos.
+
+Both tables only ever gain rows: a withdrawal or a change of mind is a new row, so the history
+an inspector or a parent asks about is always complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+from .people import utcnow
+
+
+class PolicyVersionRecord(Base):
+    """A published policy version as the portal first saw it; its hash must never change."""
+
+    __tablename__ = "policy_version"
+    __table_args__ = (UniqueConstraint("policy", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    policy: Mapped[str] = mapped_column(String(80))
+    version: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Acceptance(Base):
+    """One act of agreeing (or withdrawing), linked into a hash chain with the one before."""
+
+    __tablename__ = "acceptance"
+    __table_args__ = (
+        UniqueConstraint(
+            "subject_type",
+            "subject_id",
+            "actor_type",
+            "actor_id",
+            "policy_version_id",
+            "action",
+            name="uq_acceptance_once",
+        ),
+        Index("ix_acceptance_school_version", "school_id", "policy_version_id"),
+        Index("ix_acceptance_subject", "subject_type", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    subject_type: Mapped[str] = mapped_column(String(10))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    actor_type: Mapped[str] = mapped_column(String(10))
+    actor_id: Mapped[int] = mapped_column(Integer)
+    acting_as: Mapped[str] = mapped_column(String(20))
+    policy_version_id: Mapped[int] = mapped_column(ForeignKey("policy_version.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(10), default="accept")
+    method: Mapped[str] = mapped_column(String(12), default="online")
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    signed_name: Mapped[str | None] = mapped_column(String(200))
+    talked_through: Mapped[bool | None] = mapped_column(Boolean)
+    remark: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ImageConsent(Base):
+    """A parent's yes or no to one use of their child's photo; the newest row is the answer."""
+
+    __tablename__ = "image_consent"
+    __table_args__ = (Index("ix_image_consent_pupil", "pupil_id", "purpose", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    given: Mapped[bool] = mapped_column(Boolean)
+    actor_type: Mapped[str] = mapped_column(String(10))
+    actor_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ReminderSent(Base):
+    """A reminder to a family to sign; at most one a week."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (Index("ix_reminder_parent", "parent_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    parent_id: Mapped[int] = mapped_column(ForeignKey("parent.id"))
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
