@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from portal.content import ContentErrors, load_content
+from portal.content import ContentErrors, load_content, load_lessons
 from portal.content.errors import Problems
 from portal.content.published import check_unchanged, load_record, record_published, unrecorded
 
@@ -137,15 +137,29 @@ def _echo_plan(plan) -> None:
 @main.command()
 @root_option
 def check(root: Path) -> None:
-    """Validate every policy, table and glossary entry; list each problem as file:line."""
+    """Validate every policy, table, glossary entry, lesson and quiz; list each problem as
+    file:line, and each lesson's reading level."""
+    errors: list = []
+    content = curriculum = None
     try:
         content = load_content(root / "policies")
-    except ContentErrors as errors:
-        _fail(errors)
+    except ContentErrors as found:
+        errors += found.errors
+    try:
+        curriculum = load_lessons(root / "curriculum")
+    except ContentErrors as found:
+        errors += found.errors
+    if errors:
+        _fail(ContentErrors(errors))
+    for lesson in curriculum.lessons:
+        click.echo(
+            f"  {lesson.id:40} ages {lesson.band:5} reading grade {lesson.reading_grade:4.1f}"
+        )
     versions = sum(len(policy.versions) for policy in content.policies)
     click.echo(
         f"OK: {len(content.policies)} policies ({versions} versions), "
-        f"{len(content.tables)} tables, {len(content.glossary)} glossary terms."
+        f"{len(content.tables)} tables, {len(content.glossary)} glossary terms, "
+        f"{len(curriculum.lessons)} lessons, {len(curriculum.outcomes)} outcomes."
     )
 
 

@@ -77,6 +77,12 @@ SETTINGS = (
         "store such as `redis://host:6379` when running several server processes.",
     ),
     Setting(
+        "CURRICULUM_DIR",
+        "curriculum",
+        "The folder of lessons and quizzes (relative to where the portal starts); checked when "
+        "the portal starts.",
+    ),
+    Setting(
         "DEMO", False, "Demo mode: plain-HTTP cookies and mail written to files. Never in real use."
     ),
 )

@@ -180,3 +180,90 @@ def sign_in_as(client, db, person: Any) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = token
         session["_fresh"] = True
+
+
+# --- A small curriculum ------------------------------------------------------------------------
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LESSON_BODY = """## Story
+
+Sam wants to play a game. Sam asks Dad first.
+
+## Key ideas
+
+- Ask a grown-up first.
+
+## What to do
+
+- Stop and ask.
+
+## Who to tell
+
+- Tell a grown-up you trust.
+"""
+
+
+def true_false(number: int, outcome: str = "or-ey-1", **fields: Any) -> dict:
+    return {
+        "id": f"q{number}",
+        "type": "true-false",
+        "outcome": outcome,
+        "text": "Sam should ask first.",
+        "options": [
+            {"text": "True", "correct": True, "feedback": "Yes! Asking keeps Sam safe."},
+            {"text": "False", "correct": False, "feedback": "Not quite. Sam should ask."},
+        ],
+    } | fields
+
+
+class CurriculumTree:
+    """A curriculum folder: the real framework, one strand's outcomes, lessons written by tests."""
+
+    def __init__(self, root: Path):
+        self.folder = root / "curriculum"
+        (self.folder / "images").mkdir(parents=True)
+        (self.folder / "framework.yml").write_text(
+            (PROJECT_ROOT / "curriculum" / "framework.yml").read_text()
+        )
+        ContentTree.write_yaml(
+            self.folder / "outcomes" / "or.yml",
+            {
+                "strand": "or",
+                "outcomes": {
+                    "4-7": [
+                        {"id": "or-ey-1", "statement": "I can ask before I go online."},
+                        {"id": "or-ey-2", "statement": "I can say who to tell."},
+                    ],
+                    "7-11": [{"id": "or-ks2-1", "statement": "I can explain trust online."}],
+                },
+            },
+        )
+        (self.folder / "images" / "ok.svg").write_text('<svg viewBox="0 0 100 100"/>')
+
+    def lesson(
+        self,
+        lesson_id: str = "ey-or-ask",
+        band: str = "4-7",
+        body: str = LESSON_BODY,
+        questions: list | None = None,
+        **fields: Any,
+    ) -> Path:
+        front = {
+            "id": lesson_id,
+            "title": "Ask first",
+            "band": band,
+            "strands": ["or"],
+            "outcomes": ["or-ey-1"],
+            "minutes": 20,
+        } | fields
+        path = self.folder / "lessons" / band / f"{lesson_id}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\n{yaml.safe_dump(front, sort_keys=False)}---\n\n{body}")
+        quiz = questions if questions is not None else [true_false(n) for n in range(1, 6)]
+        ContentTree.write_yaml(path.with_suffix(".quiz.yml"), {"questions": quiz})
+        return path
+
+    def load(self):
+        from portal.content import load_lessons
+
+        return load_lessons(self.folder)

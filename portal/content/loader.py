@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .curriculum import Curriculum, load_curriculum
 from .errors import Problems
 from .glossary import GlossaryEntry, load_glossary
 from .policies import Policy, load_policies
@@ -41,3 +42,11 @@ def load_content(policies_dir: Path, *, check_record: bool = True) -> Content:
         check_published(policies, load_record(record_path, problems), record_path, problems)
     problems.raise_any()
     return Content(profile, tuple(policies), tuple(tables), tuple(glossary))
+
+
+def load_lessons(curriculum_dir: Path) -> Curriculum:
+    """Load and validate `curriculum_dir`; raise ContentErrors listing every problem found."""
+    problems = Problems(curriculum_dir.parent)
+    curriculum = load_curriculum(curriculum_dir, problems)
+    problems.raise_any()
+    return curriculum

@@ -19,7 +19,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from portal.content import Content, ContentErrors, load_content
+from portal.content import Content, ContentErrors, load_content, load_lessons
 from portal.content.glossary import abbreviation_lines
 from portal.content.pages import section_children, site_pages
 
@@ -36,6 +36,9 @@ class EsafetyConfig(Config):
     portal_url = c.Type(str, default="")
     """Where the portal is served; policies people must accept link there to be signed."""
 
+    curriculum_dir = c.Type(str, default="curriculum")
+    """The folder of lessons and quizzes, relative to mkdocs.yml; checked on every build."""
+
 
 class EsafetyPlugin(BasePlugin[EsafetyConfig]):
     def __init__(self) -> None:
@@ -45,13 +48,17 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not self.config.enabled:
             return config
-        folder = Path(config.config_file_path).parent / self.config.policies_dir
+        project = Path(config.config_file_path).parent
+        folder = project / self.config.policies_dir
+        lessons = project / self.config.curriculum_dir
         try:
             self.content = load_content(folder)
+            if lessons.is_dir():
+                load_lessons(lessons)
         except ContentErrors as errors:
-            raise PluginError(f"policies have errors:\n{errors}") from errors
+            raise PluginError(f"content has errors:\n{errors}") from errors
         self.abbreviations = abbreviation_lines(list(self.content.glossary))
-        config.watch.append(str(folder))
+        config.watch.extend([str(folder), str(lessons)])
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:

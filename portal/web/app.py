@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from markupsafe import Markup
 
 from ..settings import load_settings
 from ..years import year_label
@@ -28,6 +29,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings)  # settings, and any overrides the caller passed, win
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _demo_secret(app, settings)
     database.init_app(app)
+    _load_curriculum(app)
     login.init_app(app)
     security.init_app(app)
     access.init_app(app)
@@ -39,9 +41,9 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, auth, home, parents, pupils
+    from . import admin, auth, home, lessons, parents, pupils
 
-    for blueprint in (home.bp, auth.bp, admin.bp, parents.bp, pupils.bp):
+    for blueprint in (home.bp, auth.bp, admin.bp, parents.bp, pupils.bp, lessons.bp):
         app.register_blueprint(blueprint)
 
 
@@ -67,3 +69,25 @@ def _school_name() -> dict[str, str]:
     if current_user.is_authenticated:
         return {"school_name": get_db().get(School, current_user.school_id).name}
     return {"school_name": "eSafety"}
+
+
+def _load_curriculum(app: Flask) -> None:
+    """Lessons are checked once, at start: a broken lesson stops the portal with its file:line."""
+    from ..content import ContentErrors, load_lessons
+    from ..content.render import render_markdown
+
+    try:
+        app.extensions["esafety.curriculum"] = load_lessons(Path(app.config["CURRICULUM_DIR"]))
+    except ContentErrors as errors:
+        raise RuntimeError(f"The lessons have problems:\n{errors}") from errors
+    def markdown(text: str) -> Markup:
+        return Markup(render_markdown(_portal_images(text)))  # noqa: S704 - our own lesson files
+
+    app.add_template_filter(markdown)
+
+
+def _portal_images(markdown: str) -> str:
+    """Lesson pictures are written relative to the lesson file; the portal serves them itself."""
+    from flask import url_for
+
+    return markdown.replace("](../../images/", f"]({url_for('lessons.image', name='')}")

@@ -24,6 +24,12 @@ STAFF_LINKS = (
     ),
     ("pupils.login_cards", "Print login cards", "Usernames and passwords for a class.", STAFF),
     (
+        "lessons.classes",
+        "Lessons for a class",
+        "Set lessons and see who has passed, tried or not started.",
+        STAFF,
+    ),
+    (
         "admin.people",
         "People and locked accounts",
         "Staff and pupils; unlock an account that is paused.",

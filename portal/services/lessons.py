@@ -1,0 +1,286 @@
+"""Lessons and quizzes for pupils, and what teachers set and see.
+
+Scores come from stored answers, so every answer (who, which question and outcome, what they
+chose, right or not) can later be reported per learning outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..content.curriculum import Curriculum, Lesson, Question
+from ..models import (
+    LessonAssignment,
+    LessonDone,
+    Pupil,
+    QuizAnswer,
+    QuizAttempt,
+    SchoolClass,
+    Staff,
+    utcnow,
+)
+from . import audit
+
+PASS_MARK = 0.8
+
+
+@dataclass(frozen=True)
+class LessonStatus:
+    lesson: Lesson
+    set_by_teacher: bool
+    done: bool
+    passed: bool
+    tried: bool
+
+    @property
+    def label(self) -> str:
+        if self.passed:
+            return "Quiz passed"
+        if self.tried:
+            return "Quiz tried"
+        return "Read" if self.done else "New"
+
+
+def lessons_for_pupil(db: Session, curriculum: Curriculum, pupil: Pupil) -> list[LessonStatus]:
+    """The pupil's band's lessons, plus any their teacher set from another band; set ones first."""
+    set_ids = (
+        set(
+            db.scalars(
+                select(LessonAssignment.lesson_id).where(
+                    LessonAssignment.class_id == pupil.class_id
+                )
+            )
+        )
+        if pupil.class_id
+        else set()
+    )
+    done = set(db.scalars(select(LessonDone.lesson_id).where(LessonDone.pupil_id == pupil.id)))
+    attempts = dict(
+        db.execute(
+            select(QuizAttempt.lesson_id, func.max(case((QuizAttempt.passed, 1), else_=0)))
+            .where(QuizAttempt.pupil_id == pupil.id, QuizAttempt.finished_at.is_not(None))
+            .group_by(QuizAttempt.lesson_id)
+        ).all()
+    )
+    band = curriculum.band_of_year(pupil.year_group).id
+    lessons = [
+        lesson for lesson in curriculum.lessons if lesson.band == band or lesson.id in set_ids
+    ]
+    statuses = [
+        LessonStatus(
+            lesson,
+            lesson.id in set_ids,
+            lesson.id in done,
+            attempts.get(lesson.id) == 1,
+            lesson.id in attempts,
+        )
+        for lesson in lessons
+    ]
+    return sorted(statuses, key=lambda s: (not s.set_by_teacher, s.passed, s.lesson.title))
+
+
+def may_open(db: Session, curriculum: Curriculum, pupil: Pupil, lesson: Lesson) -> bool:
+    if lesson.band == curriculum.band_of_year(pupil.year_group).id:
+        return True
+    return (
+        pupil.class_id is not None
+        and db.scalar(
+            select(LessonAssignment.id).where(
+                LessonAssignment.class_id == pupil.class_id, LessonAssignment.lesson_id == lesson.id
+            )
+        )
+        is not None
+    )
+
+
+def mark_done(db: Session, pupil: Pupil, lesson: Lesson) -> None:
+    """Record that the pupil read the lesson to the end (once, however often they read it)."""
+    exists = db.scalar(
+        select(LessonDone.id).where(
+            LessonDone.pupil_id == pupil.id, LessonDone.lesson_id == lesson.id
+        )
+    )
+    if exists is None:
+        _insert_once(
+            db, LessonDone(school_id=pupil.school_id, pupil_id=pupil.id, lesson_id=lesson.id)
+        )
+
+
+def start_attempt(db: Session, pupil: Pupil, lesson: Lesson) -> QuizAttempt:
+    attempt = QuizAttempt(
+        school_id=pupil.school_id,
+        pupil_id=pupil.id,
+        lesson_id=lesson.id,
+        total=len(lesson.questions),
+    )
+    db.add(attempt)
+    db.flush()
+    return attempt
+
+
+def answer_for(db: Session, attempt: QuizAttempt, question: Question) -> QuizAnswer | None:
+    return db.scalar(
+        select(QuizAnswer).where(
+            QuizAnswer.attempt_id == attempt.id, QuizAnswer.question_id == question.id
+        )
+    )
+
+
+def record_answer(
+    db: Session, attempt: QuizAttempt, question: Question, chosen: list[int]
+) -> QuizAnswer:
+    """Store the first answer to a question in this attempt; a repeat press changes nothing."""
+    existing = answer_for(db, attempt, question)
+    if existing is not None:
+        return existing
+    answer = QuizAnswer(
+        school_id=attempt.school_id,
+        attempt_id=attempt.id,
+        pupil_id=attempt.pupil_id,
+        lesson_id=attempt.lesson_id,
+        question_id=question.id,
+        outcome_id=question.outcome,
+        chosen=sorted(chosen),
+        correct=frozenset(chosen) == question.correct_choices,
+    )
+    if not _insert_once(db, answer):
+        return answer_for(db, attempt, question)
+    return answer
+
+
+def finish_attempt(db: Session, attempt: QuizAttempt) -> QuizAttempt:
+    """Score the attempt from its stored answers; passed at 80% or more."""
+    if attempt.finished_at is None:
+        attempt.correct = (
+            db.scalar(
+                select(func.count()).where(
+                    QuizAnswer.attempt_id == attempt.id, QuizAnswer.correct.is_(True)
+                )
+            )
+            or 0
+        )
+        attempt.passed = attempt.correct >= PASS_MARK * attempt.total
+        attempt.finished_at = utcnow()
+    return attempt
+
+
+def _insert_once(db: Session, row: object) -> bool:
+    """Insert inside a savepoint: a double click meets the unique constraint, not an error."""
+    try:
+        with db.begin_nested():
+            db.add(row)
+        return True
+    except IntegrityError:
+        return False
+
+
+# --- Teachers ---------------------------------------------------------------------------------
+
+
+def set_lessons(db: Session, staff: Staff, school_class: SchoolClass, lesson_ids: set[str]) -> None:
+    """Make the class's set lessons exactly `lesson_ids`."""
+    current = {
+        a.lesson_id: a
+        for a in db.scalars(
+            select(LessonAssignment).where(LessonAssignment.class_id == school_class.id)
+        )
+    }
+    for lesson_id in lesson_ids - current.keys():
+        db.add(
+            LessonAssignment(
+                school_id=school_class.school_id,
+                class_id=school_class.id,
+                lesson_id=lesson_id,
+                set_by=staff.id,
+            )
+        )
+    for lesson_id in current.keys() - lesson_ids:
+        db.delete(current[lesson_id])
+    audit.record(
+        db,
+        "lessons-set",
+        school_id=school_class.school_id,
+        actor=staff,
+        class_id=school_class.id,
+        lessons=sorted(lesson_ids),
+    )
+
+
+def set_lesson_ids(db: Session, school_class: SchoolClass) -> set[str]:
+    return set(
+        db.scalars(
+            select(LessonAssignment.lesson_id).where(LessonAssignment.class_id == school_class.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PupilProgress:
+    pupil: Pupil
+    best: int | None
+    total: int | None
+    passed: bool
+
+    @property
+    def state(self) -> str:
+        if self.passed:
+            return "Passed"
+        return "Tried" if self.best is not None else "Not started"
+
+
+def class_progress(db: Session, school_class: SchoolClass, lesson: Lesson) -> list[PupilProgress]:
+    """Each pupil's best attempt at the lesson's quiz, in one query."""
+    best = (
+        select(
+            QuizAttempt.pupil_id,
+            func.max(QuizAttempt.correct).label("best"),
+            func.max(QuizAttempt.total).label("total"),
+            func.max(case((QuizAttempt.passed, 1), else_=0)).label("passed"),
+        )
+        .where(QuizAttempt.lesson_id == lesson.id, QuizAttempt.finished_at.is_not(None))
+        .group_by(QuizAttempt.pupil_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(Pupil, best.c.best, best.c.total, best.c.passed)
+        .outerjoin(best, best.c.pupil_id == Pupil.id)
+        .where(Pupil.class_id == school_class.id, Pupil.left_at.is_(None))
+        .order_by(Pupil.last_name, Pupil.first_name)
+    ).all()
+    return [PupilProgress(pupil, b, t, p == 1) for pupil, b, t, p in rows]
+
+
+@dataclass(frozen=True)
+class QuestionDifficulty:
+    question: Question
+    answered: int
+    right: int
+
+    @property
+    def percent_right(self) -> int:
+        return round(100 * self.right / self.answered) if self.answered else 0
+
+
+def hardest_questions(
+    db: Session, school_class: SchoolClass, lesson: Lesson
+) -> list[QuestionDifficulty]:
+    """The lesson's questions, the ones the class got wrong most often first."""
+    counts = {
+        question_id: (int(answered), int(right or 0))
+        for question_id, answered, right in db.execute(
+            select(
+                QuizAnswer.question_id,
+                func.count(),
+                func.sum(case((QuizAnswer.correct, 1), else_=0)),
+            )
+            .join(Pupil, Pupil.id == QuizAnswer.pupil_id)
+            .where(Pupil.class_id == school_class.id, QuizAnswer.lesson_id == lesson.id)
+            .group_by(QuizAnswer.question_id)
+        )
+    }
+    stats = [QuestionDifficulty(q, *counts.get(q.id, (0, 0))) for q in lesson.questions]
+    return sorted((s for s in stats if s.answered), key=lambda s: s.percent_right)

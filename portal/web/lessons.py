@@ -1,0 +1,192 @@
+"""Lessons and quizzes: pupils read and answer; teachers set lessons and see progress."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..content.curriculum import Curriculum, Lesson
+from ..models import QuizAttempt, SchoolClass
+from ..services import lessons
+from .access import STAFF, allow
+from .database import get_db
+
+bp = Blueprint("lessons", __name__, url_prefix="/lessons")
+
+
+def curriculum() -> Curriculum:
+    return current_app.extensions["esafety.curriculum"]
+
+
+def pupil_lesson(lesson_id: str) -> Lesson:
+    """A lesson this pupil may open (their band, or set for their class); else 404."""
+    lesson = curriculum().lesson(lesson_id)
+    if lesson is None or not lessons.may_open(
+        get_db(), curriculum(), current_user.principal, lesson
+    ):
+        abort(404)
+    return lesson
+
+
+def own_attempt(attempt_id: int) -> tuple[QuizAttempt, Lesson]:
+    attempt = get_db().get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.pupil_id != current_user.principal.id:
+        abort(404)
+    return attempt, pupil_lesson(attempt.lesson_id)
+
+
+@bp.get("/images/<name>")
+@allow("pupil", *STAFF)
+def image(name: str):
+    return send_from_directory(current_app.config["CURRICULUM_DIR"] + "/images", name)
+
+
+@bp.get("/")
+@allow("pupil")
+def mine():
+    statuses = lessons.lessons_for_pupil(get_db(), curriculum(), current_user.principal)
+    return render_template("lessons/mine.html", statuses=statuses)
+
+
+@bp.get("/<lesson_id>/<int:part>")
+@allow("pupil")
+def read(lesson_id: str, part: int):
+    lesson = pupil_lesson(lesson_id)
+    if not 1 <= part <= len(lesson.sections):
+        abort(404)
+    return render_template(
+        "lessons/read.html", lesson=lesson, part=part, section=lesson.sections[part - 1]
+    )
+
+
+@bp.post("/<lesson_id>/quiz")
+@allow("pupil")
+def start_quiz(lesson_id: str):
+    """Reading to the end counts the lesson as done; then a fresh go at the quiz begins."""
+    lesson = pupil_lesson(lesson_id)
+    db = get_db()
+    lessons.mark_done(db, current_user.principal, lesson)
+    attempt = lessons.start_attempt(db, current_user.principal, lesson)
+    db.commit()
+    return redirect(url_for("lessons.question", attempt_id=attempt.id, number=1))
+
+
+@bp.route("/quiz/<int:attempt_id>/<int:number>", methods=["GET", "POST"])
+@allow("pupil")
+def question(attempt_id: int, number: int):
+    attempt, lesson = own_attempt(attempt_id)
+    if not 1 <= number <= len(lesson.questions):
+        abort(404)
+    db = get_db()
+    item = lesson.questions[number - 1]
+    error = None
+    if request.method == "POST" and attempt.finished_at is None:
+        chosen = _chosen(len(item.options))
+        if chosen:
+            lessons.record_answer(db, attempt, item, chosen)
+            db.commit()
+            return redirect(url_for("lessons.question", attempt_id=attempt.id, number=number))
+        error = "Choose an answer, then press Check my answer."
+    answer = lessons.answer_for(db, attempt, item)
+    return render_template(
+        "lessons/question.html",
+        lesson=lesson,
+        attempt=attempt,
+        item=item,
+        number=number,
+        answer=answer,
+        error=error,
+    ), 400 if error else 200
+
+
+def _chosen(option_count: int) -> list[int]:
+    values = request.form.getlist("choice")
+    picked = {int(v) for v in values if v.isdigit() and int(v) < option_count}
+    return sorted(picked)
+
+
+@bp.route("/quiz/<int:attempt_id>/done", methods=["GET", "POST"])
+@allow("pupil")
+def result(attempt_id: int):
+    attempt, lesson = own_attempt(attempt_id)
+    db = get_db()
+    if request.method == "POST":
+        lessons.finish_attempt(db, attempt)
+        db.commit()
+        return redirect(url_for("lessons.result", attempt_id=attempt.id))
+    if attempt.finished_at is None:
+        return redirect(url_for("lessons.question", attempt_id=attempt.id, number=1))
+    return render_template(
+        "lessons/result.html",
+        lesson=lesson,
+        attempt=attempt,
+        pass_mark=round(lessons.PASS_MARK * 100),
+    )
+
+
+# --- Teachers ---------------------------------------------------------------------------------
+
+
+def own_class(class_id: int) -> SchoolClass:
+    school_class = get_db().get(SchoolClass, class_id)
+    if school_class is None or school_class.school_id != current_user.school_id:
+        abort(404)
+    return school_class
+
+
+@bp.get("/classes")
+@allow(*STAFF)
+def classes():
+    rows = get_db().scalars(
+        select(SchoolClass)
+        .where(SchoolClass.school_id == current_user.school_id)
+        .order_by(SchoolClass.year_group, SchoolClass.name)
+    )
+    return render_template("lessons/classes.html", classes=list(rows))
+
+
+@bp.route("/classes/<int:class_id>", methods=["GET", "POST"])
+@allow(*STAFF)
+def class_lessons(class_id: int):
+    school_class = own_class(class_id)
+    db = get_db()
+    if request.method == "POST":
+        known = {lesson.id for lesson in curriculum().lessons}
+        chosen = {value for value in request.form.getlist("lesson") if value in known}
+        lessons.set_lessons(db, current_user.principal, school_class, chosen)
+        db.commit()
+        return redirect(url_for("lessons.class_lessons", class_id=class_id, saved=1))
+    band = curriculum().band_of_year(school_class.year_group)
+    return render_template(
+        "lessons/class.html",
+        school_class=school_class,
+        band=band,
+        curriculum=curriculum(),
+        set_ids=lessons.set_lesson_ids(db, school_class),
+        saved=request.args.get("saved"),
+    )
+
+
+@bp.get("/classes/<int:class_id>/progress/<lesson_id>")
+@allow(*STAFF)
+def progress(class_id: int, lesson_id: str):
+    school_class = own_class(class_id)
+    lesson = curriculum().lesson(lesson_id) or abort(404)
+    db = get_db()
+    return render_template(
+        "lessons/progress.html",
+        school_class=school_class,
+        lesson=lesson,
+        pupils=lessons.class_progress(db, school_class, lesson),
+        hardest=lessons.hardest_questions(db, school_class, lesson),
+    )
