@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test install lint system-deps bench bench-portal clean
+.PHONY: demo test install lint system-deps bench bench-portal bench-quiz clean
 
 demo: install
 	$(BIN)/esafety demo
@@ -37,6 +37,10 @@ bench: install
 bench-portal: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/portal_load.py
+
+bench-quiz: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/quiz_load.py
 
 clean:
 	rm -rf $(VENV) site instance .pytest_cache .ruff_cache

@@ -8,3 +8,8 @@ app = Flask(__name__)
 @app.get("/")
 def hello() -> str:
     return "hello"
+
+
+@app.get("/healthz")
+def healthz() -> str:
+    return "ok"

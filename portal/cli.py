@@ -146,12 +146,14 @@ def check(root: Path) -> None:
     except ContentErrors as found:
         errors += found.errors
     try:
-        curriculum = load_lessons(root / "curriculum")
+        if (root / "curriculum").is_dir():
+            curriculum = load_lessons(root / "curriculum")
     except ContentErrors as found:
         errors += found.errors
     if errors:
         _fail(ContentErrors(errors))
-    for lesson in curriculum.lessons:
+    lessons = curriculum.lessons if curriculum else ()
+    for lesson in lessons:
         click.echo(
             f"  {lesson.id:40} ages {lesson.band:5} reading grade {lesson.reading_grade:4.1f}"
         )
@@ -159,7 +161,7 @@ def check(root: Path) -> None:
     click.echo(
         f"OK: {len(content.policies)} policies ({versions} versions), "
         f"{len(content.tables)} tables, {len(content.glossary)} glossary terms, "
-        f"{len(curriculum.lessons)} lessons, {len(curriculum.outcomes)} outcomes."
+        f"{len(lessons)} lessons, {len(curriculum.outcomes) if curriculum else 0} outcomes."
     )
 
 

@@ -10,7 +10,9 @@ def run(*args):
 def test_check_passes_on_the_demo_school(project):
     result = run("check", "--root", project)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("OK: 7 policies")
+    assert "OK: 7 policies (9 versions), 7 tables" in result.output
+    assert "32 lessons" in result.output
+    assert "ey-si-bunny-ears" in result.output  # each lesson's reading grade is reported
 
 
 def test_check_lists_every_problem_and_exits_non_zero(tree):

@@ -228,3 +228,64 @@ def test_password_reset_and_two_factor_set_up_pages_pass_axe(browser, portal_url
     visit.check()
     visit.close()
     assert visit.problems == []
+
+
+def do_lesson_and_quiz_by_keyboard(visit: Visit, lesson) -> None:
+    """Open a lesson from My lessons, read every part, and answer every question rightly."""
+    visit.follow("My lessons")
+    visit.check()
+    visit.follow(lesson.title)
+    for _ in lesson.sections[1:]:
+        visit.check()
+        visit.follow("Next")
+    visit.press_button("Start the quiz")
+    for number, question in enumerate(lesson.questions, start=1):
+        visit.check()
+        for choice in sorted(question.correct_choices):
+            visit.page.locator(f"#choice-{choice}").focus()
+            visit.page.keyboard.press("Space")
+        visit.press_button("Check my answer")
+        assert "That's right!" in visit.page.content()
+        visit.check()
+        if number < len(lesson.questions):
+            visit.follow("Next question")
+    visit.press_button("See how I did")
+    assert visit.page.get_by_role("heading", level=1).inner_text() == "Well done!"
+    visit.check()
+
+
+def test_a_six_year_old_does_a_lesson_and_its_quiz_with_the_keyboard(browser, portal_url, app):
+    url, sign_ins = portal_url
+    child = demo_pupil(sign_ins, "Year 1")[0].split(",")[0]
+    curriculum = app.extensions["esafety.curriculum"]
+    visit = Visit(browser, TABLET)
+    visit.page.goto(f"{url}/sign-in/staff")
+    visit.type_into("Email address", "teacher@oakfield.example.org")
+    visit.type_into("Password", demo.STAFF_PASSWORD)
+    visit.press_button("Sign in")
+    visit.follow("Open a class sign-in")
+    visit.press_button("Open class sign-in for 1A")
+    visit.page.get_by_role("link", name=re.compile(f"^{child.split()[0]}")).focus()
+    with visit.page.expect_navigation():
+        visit.page.keyboard.press("Enter")
+    for picture in demo.PICTURES:
+        visit.page.get_by_role("button", name=picture.capitalize(), exact=True).focus()
+        visit.page.keyboard.press("Space")
+    visit.press_button("Go")
+    do_lesson_and_quiz_by_keyboard(visit, curriculum.lessons_for("4-7")[0])
+    visit.close()
+    assert visit.problems == []
+
+
+def test_a_thirteen_year_old_does_a_lesson_and_its_quiz_with_the_keyboard(browser, portal_url, app):
+    url, sign_ins = portal_url
+    _, username, password = demo_pupil(sign_ins, "Year 8")
+    curriculum = app.extensions["esafety.curriculum"]
+    visit = Visit(browser, TABLET)
+    visit.page.goto(f"{url}/pupils/sign-in")
+    visit.type_into("Username", username)
+    visit.type_into("Password", password)
+    visit.press_button("Sign in")
+    do_lesson_and_quiz_by_keyboard(visit, curriculum.lessons_for("11-14")[0])
+    visit.close()
+    assert visit.problems == []

@@ -40,6 +40,15 @@ EXPECTED = {
     "pupils.close_class_sign_in": STAFF,
     "pupils.class_sign_in": PUBLIC,
     "pupils.picture_sign_in": PUBLIC,
+    "lessons.image": {"pupil", *STAFF},
+    "lessons.mine": {"pupil"},
+    "lessons.read": {"pupil"},
+    "lessons.start_quiz": {"pupil"},
+    "lessons.question": {"pupil"},
+    "lessons.result": {"pupil"},
+    "lessons.classes": STAFF,
+    "lessons.class_lessons": STAFF,
+    "lessons.progress": STAFF,
 }
 
 
@@ -71,6 +80,11 @@ def url_for_rule(app, rule, world) -> str:
         "class_id": world["class"].id,
         "kind": "pupil",
         "token": "not-a-real-token",
+        "lesson_id": app.extensions["esafety.curriculum"].lessons_for("7-11")[0].id,
+        "part": 1,
+        "attempt_id": 1,
+        "number": 1,
+        "name": "si-bunny-face.svg",
     }
     with app.test_request_context():
         from flask import url_for
