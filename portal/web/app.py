@@ -80,6 +80,7 @@ def _load_curriculum(app: Flask) -> None:
         app.extensions["esafety.curriculum"] = load_lessons(Path(app.config["CURRICULUM_DIR"]))
     except ContentErrors as errors:
         raise RuntimeError(f"The lessons have problems:\n{errors}") from errors
+
     def markdown(text: str) -> Markup:
         return Markup(render_markdown(_portal_images(text)))  # noqa: S704 - our own lesson files
 
