@@ -17,7 +17,7 @@ _next_pupil = iter(range(10**9))
 
 
 class QuizTaker(FastHttpUser):
-    wait_time = between(0.5, 2)  # reading the question and choosing
+    wait_time = between(5, 15)  # a pupil reads the question, thinks, then chooses
 
     def on_start(self) -> None:
         number = next(_next_pupil) % PUPILS
