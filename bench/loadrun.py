@@ -54,7 +54,10 @@ def run_locust(
     spawn_rate: int | None = None,
     env: dict | None = None,
 ) -> list[dict]:
-    """Run locust headless against the server; return its per-request statistics rows."""
+    """Run locust headless against the server; return its per-request statistics rows.
+
+    Statistics start once every user has arrived, so the sign-ins at the start do not count.
+    """
     prefix = out / user_class
     subprocess.run(
         [
@@ -74,6 +77,7 @@ def run_locust(
             "--csv",
             str(prefix),
             "--only-summary",
+            "--reset-stats",
         ],
         check=True,
         capture_output=True,

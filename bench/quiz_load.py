@@ -60,7 +60,7 @@ def seed(url: str, pupils: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pupils", type=int, default=600)
-    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--seconds", type=int, default=120)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temp:
         out = Path(temp)
