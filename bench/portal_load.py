@@ -14,10 +14,13 @@ import time
 from pathlib import Path
 
 from loadrun import print_table, run_locust, serve
+from sqlalchemy import select
 
 from portal import create_app
 from portal.migrate import upgrade
 from portal.models import School, Staff
+from portal.services import agreements
+from portal.services.acceptance import Entry, Signature, record_and_commit
 from portal.services.passwords import hash_password
 
 PASSWORD = "benchmark staff password"
@@ -42,6 +45,15 @@ def seed(url: str, staff: int) -> None:
         for n in range(staff)
     )
     db.commit()
+    # They have accepted the staff agreement, so "signed in" measures the home page.
+    rules = agreements.rules(db, app.extensions["esafety.content"], agreements.school_today())
+    for person in db.scalars(select(Staff).where(Staff.school_id == school.id)).all():
+        entries = [
+            Entry("staff", person.id, p.part, p.rule.current_id, p.rule.current.content_hash)
+            for p in agreements.parts_to_sign(db, rules, person)
+        ]
+        if entries:
+            record_and_commit(db, school.id, entries, Signature("staff", person.id))
     db.close()
 
 

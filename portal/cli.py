@@ -40,10 +40,42 @@ def db() -> None:
 def db_upgrade() -> None:
     """Bring the database to the latest schema (safe to run at any time)."""
     from portal.migrate import upgrade
+    from portal.web.policies import record_policy_versions
 
     app = portal_app()
     upgrade(app.config["DATABASE_URL"])
+    recorded = record_policy_versions(app)  # the tables may be new: record what people sign
+    app.extensions["esafety.engine"].dispose()
     click.echo("The database is up to date.")
+    if recorded:
+        click.echo(f"Recorded {recorded} published policy versions.")
+
+
+@main.group()
+def audit() -> None:
+    """Check the evidence the portal keeps."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain of agreement records; name the first record altered, removed
+    or inserted out of order, and exit 1 if there is one."""
+    from portal.services.acceptance import verify_chains
+
+    app = portal_app()
+    try:
+        with app.extensions["esafety.sessions"]() as db:
+            report = verify_chains(db)
+    finally:
+        app.extensions["esafety.engine"].dispose()
+    for problem in report.problems:
+        click.echo(f"BROKEN {problem}", err=True)
+    if report.problems:
+        raise SystemExit(1)
+    click.echo(
+        f"OK: {report.records} agreement records in {report.schools} "
+        f"{'school' if report.schools == 1 else 'schools'}; every chain is intact."
+    )
 
 
 @main.command("send-mail")
@@ -212,14 +244,21 @@ def demo(root: Path, port: int) -> None:
 
     from portal.migrate import upgrade
     from portal.services.demo import reset_demo_school
+    from portal.web.policies import record_policy_versions
     from portal.wsgi import PORTAL_PREFIX, combine
 
     base = f"http://127.0.0.1:{port}"
     site_dir = root / "site"
     _build_site(root, site_dir)
-    app = portal_app(DEMO=True, PUBLIC_URL=base + PORTAL_PREFIX, SITE_URL=base + "/")
+    app = portal_app(
+        DEMO=True,
+        PUBLIC_URL=base + PORTAL_PREFIX,
+        SITE_URL=base + "/",
+        POLICIES_DIR=str(root / "policies"),
+    )
     app.config["SMTP_URL"] = f"file://{Path(app.instance_path) / 'mail'}"
     upgrade(app.config["DATABASE_URL"])
+    record_policy_versions(app)
     with app.app_context():
         db = app.extensions["esafety.sessions"]()
         sign_ins = reset_demo_school(db)
@@ -274,6 +313,8 @@ def serve(root: Path, bind: str, workers: int) -> None:
     if not site_dir.is_dir():
         raise click.ClickException("Build the site first: esafety build")
     os.environ["ESAFETY_SITE_DIR"] = str(site_dir)
+    # The portal shows and records the same policies the site was built from.
+    os.environ.setdefault("ESAFETY_POLICIES_DIR", str((root / "policies").resolve()))
     portal_app()  # fail now, with its message, if a setting is wrong
     gunicorn = shutil.which("gunicorn")
     if gunicorn:

@@ -83,6 +83,13 @@ SETTINGS = (
         "the portal starts.",
     ),
     Setting(
+        "POLICIES_DIR",
+        "policies",
+        "The folder of policies (relative to where the portal starts), the same one the site is "
+        "built from. Each published version is recorded when the portal starts, and the portal "
+        "will not start if the text of a recorded version has changed.",
+    ),
+    Setting(
         "DEMO", False, "Demo mode: plain-HTTP cookies and mail written to files. Never in real use."
     ),
 )

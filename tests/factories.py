@@ -267,3 +267,29 @@ class CurriculumTree:
         from portal.content import load_lessons
 
         return load_lessons(self.folder)
+
+
+# --- Agreements ------------------------------------------------------------------------------
+
+
+def accept_own_agreements(app, db, person: Any) -> None:
+    """Record that `person` has agreed to everything they sign themselves (for a member of
+    staff: the staff agreement, so no page is held back by it)."""
+    from portal.services import agreements
+    from portal.services.acceptance import Entry, Signature, record_and_commit
+
+    rules = agreements.rules(db, app.extensions["esafety.content"], agreements.school_today())
+    kind = agreements.kind_of(person)
+    parts = agreements.parts_to_sign(db, rules, person)
+    entries = [
+        Entry(
+            agreements.kind_of(part.subject),
+            part.subject.id,
+            part.part,
+            part.rule.current_id,
+            part.rule.current.content_hash,
+        )
+        for part in parts
+    ]
+    if entries:
+        record_and_commit(db, person.school_id, entries, Signature(kind, person.id))

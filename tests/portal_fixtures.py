@@ -21,7 +21,7 @@ from portal.migrate import upgrade
 POSTGRES_ADMIN_URL = os.environ.get(
     "ESAFETY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-__all__ = ["FormClient", "app", "client", "database_url", "db"]
+__all__ = ["FormClient", "app", "client", "database_url", "db", "policies_dir"]
 
 
 def _postgres_database() -> Iterator[str]:
@@ -59,11 +59,22 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(database_url, tmp_path: Path):
+def policies_dir(tmp_path: Path) -> Path:
+    """The policies folder the app loads. By default one with nothing to sign, so no staff
+    agreement stands in front of the pages other tests visit; tests of agreements override
+    this fixture with a small tree of their own or the project's policies."""
+    from tests.factories import ContentTree
+
+    return ContentTree(tmp_path / "portal-policies").policies
+
+
+@pytest.fixture
+def app(database_url, tmp_path: Path, policies_dir: Path):
     app = create_app(
         {
             "TESTING": True,
             "DATABASE_URL": database_url,
+            "POLICIES_DIR": str(policies_dir),
             "SECRET_KEY": "test secret key",
             "RATELIMIT_ENABLED": False,
             "SMTP_URL": f"file://{tmp_path / 'mail'}",

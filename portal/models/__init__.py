@@ -1,13 +1,30 @@
 """The database tables, one module per concern; import them from here."""
 
-from .agreements import Acceptance, ImageConsent, PolicyVersionRecord, ReminderSent
+from .agreements import (
+    Acceptance,
+    AcceptanceChain,
+    ImageConsent,
+    PolicyVersionRecord,
+    ReminderSent,
+)
 from .learning import LessonAssignment, LessonDone, QuizAnswer, QuizAttempt
-from .people import Locking, Parent, ParentLink, Pupil, School, SchoolClass, Staff, utcnow
+from .people import (
+    Locking,
+    Parent,
+    ParentLink,
+    Pupil,
+    School,
+    SchoolClass,
+    Staff,
+    Visitor,
+    utcnow,
+)
 from .records import AuditEvent, OutboxMessage
 from .sign_in import ClassSignIn, LinkToken, LoginSession
 
 __all__ = [
     "Acceptance",
+    "AcceptanceChain",
     "AuditEvent",
     "ClassSignIn",
     "ImageConsent",
@@ -27,5 +44,6 @@ __all__ = [
     "School",
     "SchoolClass",
     "Staff",
+    "Visitor",
     "utcnow",
 ]

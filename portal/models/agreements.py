@@ -41,7 +41,16 @@ class PolicyVersionRecord(Base):
 
 
 class Acceptance(Base):
-    """One act of agreeing (or withdrawing), linked into a hash chain with the one before."""
+    """One act of agreeing (or withdrawing), linked into a hash chain with the one before.
+
+    `subject` is who the agreement is about (a pupil, parent, member of staff or visitor);
+    `actor` is who acted: the person themselves, a parent or carer, or a member of staff who
+    recorded a paper slip (then `method` is "paper" or "in-person"). `acting_as` is the part of
+    the agreement the record fulfils: "self" (the subject's own), "parent" (a parent or carer for
+    a child aged 4 to 7) or "countersign" (a parent or carer for a child aged 7 to 11). Each
+    school's records form one chain, in id order: `previous_hash` is the `record_hash` of the
+    record before it (see services/acceptance.py).
+    """
 
     __tablename__ = "acceptance"
     __table_args__ = (
@@ -50,6 +59,7 @@ class Acceptance(Base):
             "subject_id",
             "actor_type",
             "actor_id",
+            "acting_as",
             "policy_version_id",
             "action",
             name="uq_acceptance_once",
@@ -76,6 +86,21 @@ class Acceptance(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     previous_hash: Mapped[str] = mapped_column(String(64))
     record_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AcceptanceChain(Base):
+    """The head of one school's chain of acceptance records.
+
+    Appending a record locks this row first, so records join the chain one at a time; it also
+    holds how long the chain is, so removing the newest records is noticed too.
+    """
+
+    __tablename__ = "acceptance_chain"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+    length: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class ImageConsent(Base):

@@ -139,3 +139,21 @@ class Staff(Locking, Base):
     def needs_two_factor(self) -> bool:
         """The ICT lead and admins must use a second factor; other staff may."""
         return self.role in ("ict_lead", "admin") or self.totp_secret is not None
+
+
+class Visitor(Base):
+    """A visitor, volunteer or governor: not on the staff list, but asked to agree to a code of
+    conduct. Staff add them and record their agreement; they never sign in."""
+
+    __tablename__ = "visitor"
+
+    KINDS = ("visitor", "volunteer", "governor")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(12))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    left_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -86,6 +86,7 @@ STAFF = (
     ("Mr Sam Reid", "teacher@oakfield.example.org", "staff"),
 )
 PUPILS_PER_CLASS = 4
+SECOND_CHILD = 12  # the Year 3 pupil the first demo parent also cares for
 
 
 @dataclass
@@ -119,6 +120,8 @@ def reset_demo_school(db: Session) -> DemoSignIns:
         )
         sign_ins.staff.append((role, email, STAFF_PASSWORD))
     number = 0
+    first_parents: dict[int, Parent] = {}
+    pupils: dict[int, Pupil] = {}
     for year in range(0, 12):
         school_class = SchoolClass(school_id=school.id, name=_class_name(year), year_group=year)
         db.add(school_class)
@@ -127,7 +130,8 @@ def reset_demo_school(db: Session) -> DemoSignIns:
             pupil = _pupil(school, school_class, number)
             db.add(pupil)
             db.flush()
-            _parents(db, school, pupil, number, sign_ins)
+            pupils[number] = pupil
+            first_parents[number] = _parents(db, school, pupil, number, sign_ins)
             if number % PUPILS_PER_CLASS == 0:
                 if pupil.username:
                     login, secret = pupil.username, PUPIL_PASSWORD
@@ -135,6 +139,11 @@ def reset_demo_school(db: Session) -> DemoSignIns:
                     login, secret = "class sign-in", f"pictures {', '.join(PICTURES)}"
                 sign_ins.pupils.append((f"{pupil.name}, {year_label(year)}", login, secret))
             number += 1
+    # One family with two children, in Reception and Year 3: the first parent also cares for
+    # pupil 12 (who has another carer too), so one signing covers a 4 to 7 and a 7 to 11 child.
+    parent, child = first_parents[0], pupils[SECOND_CHILD]
+    db.add(ParentLink(parent_id=parent.id, pupil_id=child.id, relationship_to_pupil="Parent"))
+    db.flush()
     return sign_ins
 
 
@@ -169,7 +178,9 @@ def _pupil(school: School, school_class: SchoolClass, number: int) -> Pupil:
     return pupil
 
 
-def _parents(db: Session, school: School, pupil: Pupil, number: int, sign_ins: DemoSignIns) -> None:
+def _parents(
+    db: Session, school: School, pupil: Pupil, number: int, sign_ins: DemoSignIns
+) -> Parent:
     """One carer per pupil; every fifth family has no email and signs in with a letter code."""
     with_email = number % 5 != 4
     email = f"parent{number}@oakfield.example.org" if with_email else None
@@ -183,10 +194,11 @@ def _parents(db: Session, school: School, pupil: Pupil, number: int, sign_ins: D
         parent.letter_code_hash = token_hash(normalise_letter_code(LETTER_CODE))
         sign_ins.parents.append((f"{parent.name} (no email)", f"letter code {LETTER_CODE}"))
     elif number == 0:
-        sign_ins.parents.append((parent.name, f"email link to {email}"))
+        sign_ins.parents.append((f"{parent.name} (two children)", f"email link to {email}"))
     db.add(parent)
     db.flush()
     db.add(ParentLink(parent_id=parent.id, pupil_id=pupil.id, relationship_to_pupil="Parent"))
+    return parent
 
 
 def _delete_school(db: Session, school_id: int) -> None:

@@ -50,10 +50,16 @@ def _check_role():
     if roles == PUBLIC:
         return None
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+        return redirect(url_for("auth.sign_in", next=here()))
     if current_user.role not in roles:
         abort(403)
     return None
+
+
+def here() -> str:
+    """This page's path as the browser sees it, for coming back after signing in: with the
+    prefix the portal is mounted under (/portal), which `request.full_path` leaves out."""
+    return request.script_root + request.full_path.rstrip("?")
 
 
 def current_view() -> Callable[..., Any] | None:

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from ..settings import load_settings
 from ..years import year_label
-from . import access, database, login, security
+from . import access, agreements, database, login, policies, security
 
 
 def build_app(config: dict[str, Any] | None = None) -> Flask:
@@ -29,10 +29,16 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings)  # settings, and any overrides the caller passed, win
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _demo_secret(app, settings)
     database.init_app(app)
-    _load_curriculum(app)
+    try:
+        policies.init_app(app)  # records published versions; refuses to start if one changed
+        _load_curriculum(app)
+    except BaseException:
+        app.extensions["esafety.engine"].dispose()  # a portal that will not start holds nothing
+        raise
     login.init_app(app)
     security.init_app(app)
     access.init_app(app)
+    agreements.init_app(app)  # after access: staff accept their AUP before other pages
     _register_blueprints(app)
     app.context_processor(_school_name)
     app.add_template_filter(year_label)
@@ -41,10 +47,12 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, auth, home, lessons, parents, pupils
+    from . import admin, agreement_records, auth, home, lessons, parents, pupils
 
     for blueprint in (home.bp, auth.bp, admin.bp, parents.bp, pupils.bp, lessons.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(agreements.bp)
+    app.register_blueprint(agreement_records.bp)
 
 
 def _demo_secret(app: Flask, settings: dict[str, Any]) -> str:

@@ -19,7 +19,17 @@ class CodeForm(FlaskForm):
     )
 
 
-def _strip(value: str | None) -> str | None:
+def choices(pairs: list[tuple[str, str]]) -> list:
+    """(value, label) pairs for a RadioField or SelectField, as each WTForms version wants
+    them (3.3 warns about plain tuples)."""
+    try:
+        from wtforms.fields.choices import SelectChoice
+    except ImportError:  # WTForms before 3.3
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def strip(value: str | None) -> str | None:
     """Phones often add a space after a word picked from the keyboard's suggestions."""
     return value.strip() if isinstance(value, str) else value
 
@@ -27,7 +37,7 @@ def _strip(value: str | None) -> str | None:
 class EmailForm(FlaskForm):
     email = EmailField(
         "Email address",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired("Enter your email address."),
             Email("Enter an email address like name@example.com."),

@@ -42,6 +42,31 @@ STAFF_LINKS = (
         "For parents and carers the school has no email address for.",
         ("admin", "ict_lead"),
     ),
+    (
+        "agreement_records.status",
+        "Who has signed",
+        "Agreements by policy and class; remind families; CSV and printable lists.",
+        ("ict_lead", "admin"),
+    ),
+    (
+        "agreement_records.class_slips",
+        "Record returned slips",
+        "Tick the signed paper agreements a class has brought back.",
+        STAFF,
+    ),
+    (
+        "agreement_records.photo_lookup",
+        "Photo permissions",
+        "Check where a pupil's photo may be used.",
+        STAFF,
+    ),
+    (
+        "agreement_records.visitors",
+        "Visitors, volunteers and governors",
+        "Add them and record their agreement to the code of conduct.",
+        STAFF,
+    ),
+    ("agreements.mine", "Your staff agreement", "What you have agreed to, and when.", STAFF),
     ("auth.change_password", "Change your password", "", STAFF),
     (
         "auth.two_factor_setup",

@@ -5,7 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -17,7 +26,7 @@ from ..services import parents
 from ..services.sessions import end_session
 from ..years import year_label
 from .access import allow, public
-from .auth import finish_sign_in
+from .auth import finish_sign_in, safe_next
 from .database import get_db
 from .forms import EmailForm
 from .security import csrf, limiter
@@ -163,6 +172,8 @@ def link(token: str):
             return render_template("auth/link_expired.html", again=url_for("parents.sign_in")), 410
         if current_user.is_authenticated:
             end_session(db, current_user.token)  # whoever used this browser before
+        if safe_next(request.args.get("next")):  # a reminder's link goes on to the agreements
+            session["next"] = request.args["next"]
         return finish_sign_in(signed_in, "email link")
     school = db.get(School, parent.school_id)
     page = render_template("parents/link.html", parent=parent, school=school, form=form)

@@ -10,6 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
+
+from portal.services import demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,3 +77,16 @@ def axe_violations(page) -> list[str]:
         for violation in results.response["violations"]
         for node in violation["nodes"]
     ]
+
+
+@pytest.fixture
+def portal_url(app, db):
+    """The portal with the demo school, served over HTTP on a free local port."""
+    app.config.update(SESSION_COOKIE_SECURE=False)
+    sign_ins = demo.reset_demo_school(db)
+    db.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", sign_ins
+    server.shutdown()

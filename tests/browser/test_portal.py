@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import threading
 
 import pyotp
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal.models import OutboxMessage
 from portal.services import demo
@@ -16,19 +14,6 @@ from tests.browser.conftest import DESKTOP, PHONE, axe_violations
 
 pytestmark = pytest.mark.browser
 TABLET = {"width": 820, "height": 1180}
-
-
-@pytest.fixture
-def portal_url(app, db):
-    """The portal with the demo school, served over HTTP on a free local port."""
-    app.config.update(SESSION_COOKIE_SECURE=False)
-    sign_ins = demo.reset_demo_school(db)
-    db.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", sign_ins
-    server.shutdown()
 
 
 class Visit:

@@ -1,0 +1,617 @@
+"""Who must sign which policy version, and what is still to do.
+
+The rules, from each policy's `accepted_by` and `renew`:
+
+- a pupil aged 4 to 7 (Reception to Year 2): a parent or carer accepts for them;
+- a pupil aged 7 to 11 (Years 3 to 6) signs the child version and a parent or carer
+  countersigns: the agreement is complete only with both;
+- pupils aged 11 and over (Years 7 to 13) sign for themselves; parents and carers, staff,
+  visitors and volunteers, and governors sign their own;
+- an agreement counts for the version in force today, so a new published version makes it
+  pending again (`new-version`), and, for a policy renewed each school year (`school-year`),
+  only an agreement made since the last 1 September counts;
+- the policy a pupil signs follows their year group, so moving up a band (Year 2 to Year 3)
+  brings the new band's policy.
+
+Whether each person has signed is worked out in SQL (`status_column`), by one expression used
+for one family's page and for a whole school's counts alike. Lessons never wait for any of
+this: an agreement is an acknowledgement of rules, not the basis for teaching.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.orm import Session, aliased
+
+from ..content import Content
+from ..content.policies import Policy, PolicyVersion
+from ..models import Acceptance, Parent, ParentLink, Pupil, SchoolClass, Staff, Visitor, utcnow
+from ..years import AGE_BANDS
+from .policy_records import record_ids
+
+SCHOOL_TIME = ZoneInfo("Europe/London")
+SCHOOL_YEAR_STARTS = (9, 1)  # 1 September
+
+# The part of an agreement a record fulfils (Acceptance.acting_as).
+SELF = "self"
+PARENT = "parent"  # a parent or carer accepting for a child aged 4 to 7
+COUNTERSIGN = "countersign"  # a parent or carer countersigning for a child aged 7 to 11
+ACCEPT, WITHDRAW = "accept", "withdraw"
+
+SUBJECTS: dict[str, type] = {"pupil": Pupil, "parent": Parent, "staff": Staff, "visitor": Visitor}
+
+STATUSES = {
+    "signed": "Signed",
+    "countersigned": "Signed and countersigned",
+    "awaiting-parent": "Pupil signed; waiting for a parent or carer",
+    "awaiting-pupil": "Parent or carer signed; waiting for the pupil",
+    "older": "Signed an earlier version",
+    "pending": "Not signed",
+}
+COMPLETE = ("signed", "countersigned")
+AUDIENCE_LABELS = {
+    "pupils-4-7-via-parent": "pupils aged 4 to 7, through a parent or carer",
+    "pupils-7-11-with-parent": "pupils aged 7 to 11, with a parent or carer",
+    "pupils-11-plus": "pupils aged 11 and over",
+    "parents": "parents and carers",
+    "staff": "staff",
+    "visitors": "visitors and volunteers",
+    "governors": "governors",
+}
+
+
+@dataclass(frozen=True)
+class Audience:
+    """One `accepted_by` value: whose agreement it is, and the parts that complete it."""
+
+    key: str
+    subject: str
+    parts: tuple[str, ...]
+    years: tuple[int, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+
+AUDIENCES = {
+    "pupils-4-7-via-parent": Audience(
+        "pupils-4-7-via-parent", "pupil", (PARENT,), years=tuple(AGE_BANDS["4-7"])
+    ),
+    "pupils-7-11-with-parent": Audience(
+        "pupils-7-11-with-parent", "pupil", (SELF, COUNTERSIGN), years=tuple(AGE_BANDS["7-11"])
+    ),
+    "pupils-11-plus": Audience(
+        "pupils-11-plus",
+        "pupil",
+        (SELF,),
+        years=tuple(AGE_BANDS["11-14"]) + tuple(AGE_BANDS["14-18"]),
+    ),
+    "parents": Audience("parents", "parent", (SELF,)),
+    "staff": Audience("staff", "staff", (SELF,)),
+    "visitors": Audience("visitors", "visitor", (SELF,), kinds=("visitor", "volunteer")),
+    "governors": Audience("governors", "visitor", (SELF,), kinds=("governor",)),
+}
+
+
+# --- The school's clock ---------------------------------------------------------------------
+
+
+def school_today(now: dt.datetime | None = None) -> dt.date:
+    """Today's date in England, from a UTC time (as the database keeps them)."""
+    return local_time(now or utcnow()).date()
+
+
+def local_time(utc: dt.datetime) -> dt.datetime:
+    return utc.replace(tzinfo=dt.UTC).astimezone(SCHOOL_TIME)
+
+
+def school_year_start(day: dt.date) -> dt.date:
+    month, first = SCHOOL_YEAR_STARTS
+    year = day.year if (day.month, day.day) >= SCHOOL_YEAR_STARTS else day.year - 1
+    return dt.date(year, month, first)
+
+
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    local = dt.datetime(day.year, day.month, day.day, tzinfo=SCHOOL_TIME)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+# --- Rules ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A policy, one audience that must accept it, and which agreements count today."""
+
+    policy: Policy
+    audience: Audience
+    current: PolicyVersion
+    current_id: int
+    counted_ids: tuple[int, ...]  # agreements to these versions count
+    all_ids: tuple[int, ...]  # every recorded version of the policy
+    since: dt.datetime | None  # agreements before this (UTC) are from an earlier school year
+    versions_by_id: dict[int, PolicyVersion] = field(compare=False, hash=False)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return self.audience.parts
+
+    @property
+    def two_part(self) -> bool:
+        return len(self.audience.parts) == 2
+
+    def applies_to(self, subject: Any) -> bool:
+        if kind_of(subject) != self.audience.subject:
+            return False
+        if self.audience.years:
+            return subject.year_group in self.audience.years
+        if self.audience.kinds:
+            return subject.kind in self.audience.kinds
+        return True
+
+
+def rules(db: Session, content: Content, as_of: dt.date) -> list[Rule]:
+    """Every (policy, audience) that needs agreeing to on this day, in the policies' order."""
+    ids = record_ids(db, content)
+    found = []
+    for policy in content.policies:
+        current = policy.current(as_of)
+        if current is None or not policy.accepted_by:
+            continue
+        key = (policy.slug, current.version)
+        if key not in ids:
+            raise RuntimeError(
+                f"{policy.slug} version {current.version} is not recorded; restart the portal"
+            )
+        by_id = {
+            ids[(policy.slug, v.version)]: v
+            for v in policy.published
+            if (policy.slug, v.version) in ids
+        }
+        if "new-version" in policy.renew:
+            counted = (ids[key],)
+        else:
+            counted = tuple(i for i, v in by_id.items() if v.effective_from <= as_of)
+        since = _utc_midnight(school_year_start(as_of)) if "school-year" in policy.renew else None
+        for audience_key in policy.accepted_by:
+            found.append(
+                Rule(
+                    policy=policy,
+                    audience=AUDIENCES[audience_key],
+                    current=current,
+                    current_id=ids[key],
+                    counted_ids=counted,
+                    all_ids=tuple(sorted(by_id)),
+                    since=since,
+                    versions_by_id=by_id,
+                )
+            )
+    return found
+
+
+def rules_about(all_rules: list[Rule], subject: Any) -> list[Rule]:
+    return [rule for rule in all_rules if rule.applies_to(subject)]
+
+
+def kind_of(person: Any) -> str:
+    return next(kind for kind, model in SUBJECTS.items() if isinstance(person, model))
+
+
+# --- SQL: where each person stands ----------------------------------------------------------
+
+
+def _still_valid(row) -> ColumnElement[bool]:
+    """Not withdrawn: no later withdrawal of the same part of the same version."""
+    later = aliased(Acceptance)
+    return ~exists().where(
+        later.subject_type == row.subject_type,
+        later.subject_id == row.subject_id,
+        later.acting_as == row.acting_as,
+        later.policy_version_id == row.policy_version_id,
+        later.action == WITHDRAW,
+        later.id > row.id,
+    )
+
+
+def agreement_state(rule: Rule, school_id: int) -> CTE:
+    """SQL, one pass over the school's records of this policy: for each person with any,
+    which parts are done (for a version and a time that count today), whether they ever
+    agreed to a version of it, and when they last did."""
+    row = aliased(Acceptance)
+    records = (
+        select(
+            row.subject_id,
+            row.acting_as,
+            row.policy_version_id,
+            row.created_at,
+            row.action,
+            case((and_(row.action == ACCEPT, _still_valid(row)), 1), else_=0).label("agreed"),
+        )
+        .where(
+            row.school_id == school_id,
+            row.subject_type == rule.audience.subject,
+            row.policy_version_id.in_(rule.all_ids),
+        )
+        .subquery()
+    )
+    agreed = records.c.agreed == 1
+    counts_now = [agreed, records.c.policy_version_id.in_(rule.counted_ids)]
+    if rule.since is not None:
+        counts_now.append(records.c.created_at >= rule.since)
+    done = [
+        func.max(case((and_(*counts_now, records.c.acting_as == part), 1), else_=0)).label(
+            f"done_{part}"
+        )
+        for part in rule.parts
+    ]
+    return (
+        select(
+            records.c.subject_id.label("subject_id"),
+            *done,
+            func.max(case((and_(agreed, records.c.acting_as.in_(rule.parts)), 1), else_=0)).label(
+                "before"
+            ),
+            func.max(records.c.created_at).filter(records.c.action == ACCEPT).label("last_signed"),
+        )
+        .group_by(records.c.subject_id)
+        .cte(f"state_{rule.audience.subject}")
+        # Worked out once, whatever PostgreSQL guesses about the table's size.
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+
+
+def _status(rule: Rule, state: CTE) -> ColumnElement[str]:
+    """SQL: one of STATUSES, from a person's row of `agreement_state` (or none: pending)."""
+
+    def done(part: str) -> ColumnElement[bool]:
+        return func.coalesce(state.c[f"done_{part}"], 0) == 1
+
+    before = func.coalesce(state.c.before, 0) == 1
+    if rule.two_part:
+        pupil, parent = done(SELF), done(COUNTERSIGN)
+        return case(
+            (and_(pupil, parent), "countersigned"),
+            (pupil, "awaiting-parent"),
+            (parent, "awaiting-pupil"),
+            (before, "older"),
+            else_="pending",
+        )
+    return case((done(rule.parts[0]), "signed"), (before, "older"), else_="pending")
+
+
+def _state_columns(rule: Rule, state: CTE) -> list:
+    return [
+        _status(rule, state).label("status"),
+        state.c.last_signed,
+        *[func.coalesce(state.c[f"done_{part}"], 0).label(f"done_{part}") for part in rule.parts],
+    ]
+
+
+# --- SQL: everyone a rule is about ----------------------------------------------------------
+
+
+def people(
+    rule: Rule, school_id: int, class_id: int | None = None, subject_id: int | None = None
+) -> Select:
+    """One row per person the rule is about (per class, for parents with children in several):
+    subject_id, name, sort_name, group_id, group_name, group_order, status, last_signed and
+    done_<part> for each part."""
+    audience = rule.audience
+    state = agreement_state(rule, school_id)
+    if audience.subject == "pupil":
+        query = (
+            select(
+                Pupil.id.label("subject_id"),
+                (Pupil.first_name + " " + Pupil.last_name).label("name"),
+                (Pupil.last_name + " " + Pupil.first_name).label("sort_name"),
+                SchoolClass.id.label("group_id"),
+                func.coalesce(SchoolClass.name, "No class").label("group_name"),
+                func.coalesce(SchoolClass.year_group, 99).label("group_order"),
+                *_state_columns(rule, state),
+            )
+            .outerjoin(SchoolClass, SchoolClass.id == Pupil.class_id)
+            .outerjoin(state, state.c.subject_id == Pupil.id)
+            .where(
+                Pupil.school_id == school_id,
+                Pupil.left_at.is_(None),
+                Pupil.year_group.in_(audience.years),
+            )
+        )
+        if subject_id is not None:
+            query = query.where(Pupil.id == subject_id)
+        return query.where(Pupil.class_id == class_id) if class_id else query
+    if audience.subject == "parent":
+        query = (
+            select(
+                Parent.id.label("subject_id"),
+                Parent.name.label("name"),
+                Parent.name.label("sort_name"),
+                SchoolClass.id.label("group_id"),
+                func.coalesce(SchoolClass.name, "No class").label("group_name"),
+                func.coalesce(SchoolClass.year_group, 99).label("group_order"),
+                *_state_columns(rule, state),
+            )
+            .distinct()
+            .join(ParentLink, ParentLink.parent_id == Parent.id)
+            .join(Pupil, Pupil.id == ParentLink.pupil_id)
+            .outerjoin(SchoolClass, SchoolClass.id == Pupil.class_id)
+            .outerjoin(state, state.c.subject_id == Parent.id)
+            .where(
+                Parent.school_id == school_id,
+                Parent.left_at.is_(None),
+                Pupil.school_id == school_id,
+                Pupil.left_at.is_(None),
+            )
+        )
+        if subject_id is not None:
+            query = query.where(Parent.id == subject_id)
+        return query.where(Pupil.class_id == class_id) if class_id else query
+    if audience.subject == "staff":
+        query = (
+            select(
+                Staff.id.label("subject_id"),
+                Staff.name.label("name"),
+                Staff.name.label("sort_name"),
+                literal(None, Integer).label("group_id"),
+                literal("Staff").label("group_name"),
+                literal(0).label("group_order"),
+                *_state_columns(rule, state),
+            )
+            .outerjoin(state, state.c.subject_id == Staff.id)
+            .where(Staff.school_id == school_id, Staff.left_at.is_(None))
+        )
+        return query.where(Staff.id == subject_id) if subject_id is not None else query
+    kinds = {"visitor": "Visitors", "volunteer": "Volunteers", "governor": "Governors"}
+    query = (
+        select(
+            Visitor.id.label("subject_id"),
+            Visitor.name.label("name"),
+            Visitor.name.label("sort_name"),
+            literal(None, Integer).label("group_id"),
+            case(*[(Visitor.kind == k, label) for k, label in kinds.items()], else_="Others").label(
+                "group_name"
+            ),
+            literal(0).label("group_order"),
+            *_state_columns(rule, state),
+        )
+        .outerjoin(state, state.c.subject_id == Visitor.id)
+        .where(
+            Visitor.school_id == school_id,
+            Visitor.left_at.is_(None),
+            Visitor.kind.in_(audience.kinds),
+        )
+    )
+    return query.where(Visitor.id == subject_id) if subject_id is not None else query
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many people in a group are in each status, with percentages (of the group)."""
+
+    group_id: int | None
+    group_name: str
+    total: int
+    counts: dict[str, int]
+    percents: dict[str, int | None]
+    complete: int
+    complete_percent: int | None
+
+
+def _count_columns(rows, count) -> list:
+    total = count()
+    columns = [total.label("total")]
+    for status in STATUSES:
+        number = count().filter(rows.c.status == status)
+        columns += [
+            number.label(f"n_{status}"),
+            _percent(number, total).label(f"p_{status}"),
+        ]
+    complete = count().filter(rows.c.status.in_(COMPLETE))
+    columns += [complete.label("n_complete"), _percent(complete, total).label("p_complete")]
+    return columns
+
+
+def _percent(part, whole):
+    return cast(func.round(100.0 * part / func.nullif(whole, 0)), Integer)
+
+
+def _counts(row, group_id, group_name) -> Counts:
+    return Counts(
+        group_id=group_id,
+        group_name=group_name,
+        total=row.total,
+        counts={status: getattr(row, f"n_{status}") for status in STATUSES},
+        percents={status: getattr(row, f"p_{status}") for status in STATUSES},
+        complete=row.n_complete,
+        complete_percent=row.p_complete,
+    )
+
+
+def status_counts(
+    db: Session, rule: Rule, school_id: int, class_id: int | None = None
+) -> tuple[list[Counts], Counts]:
+    """Counts and percentages by class (or group), and for everyone: aggregate SQL queries."""
+    rows = people(rule, school_id, class_id).subquery()
+    by_group = db.execute(
+        select(rows.c.group_id, rows.c.group_name, *_count_columns(rows, func.count))
+        .group_by(rows.c.group_id, rows.c.group_name, rows.c.group_order)
+        .order_by(rows.c.group_order, rows.c.group_name)
+    ).all()
+    return (
+        [_counts(row, row.group_id, row.group_name) for row in by_group],
+        status_total(db, rule, school_id, class_id),
+    )
+
+
+def status_total(db: Session, rule: Rule, school_id: int, class_id: int | None = None) -> Counts:
+    """Counts and percentages for everyone the rule is about: one aggregate query. A parent
+    with children in two classes is counted once."""
+    rows = people(rule, school_id, class_id).subquery()
+    distinct_rows = select(rows.c.subject_id, rows.c.status).distinct().subquery()
+    total = db.execute(select(*_count_columns(distinct_rows, func.count))).one()
+    return _counts(total, None, "Everyone")
+
+
+def missing(
+    db: Session,
+    rule: Rule,
+    school_id: int,
+    class_id: int | None = None,
+    status: str | None = None,
+) -> list[Any]:
+    """Who has not completed the agreement (or, with `status`, who is in that status)."""
+    rows = people(rule, school_id, class_id).subquery()
+    query = select(rows)
+    if status:
+        query = query.where(rows.c.status == status)
+    else:
+        query = query.where(rows.c.status.not_in(COMPLETE))
+    return list(
+        db.execute(query.order_by(rows.c.group_order, rows.c.group_name, rows.c.sort_name)).all()
+    )
+
+
+def everyone(db: Session, rule: Rule, school_id: int, class_id: int | None = None) -> list[Any]:
+    rows = people(rule, school_id, class_id).subquery()
+    return list(
+        db.execute(
+            select(rows).order_by(rows.c.group_order, rows.c.group_name, rows.c.sort_name)
+        ).all()
+    )
+
+
+def parents_of(db: Session, pupil_ids: list[int]) -> dict[int, list[Parent]]:
+    """The current parents and carers of each pupil."""
+    found: dict[int, list[Parent]] = {pupil_id: [] for pupil_id in pupil_ids}
+    if not pupil_ids:
+        return found
+    for parent, pupil_id in db.execute(
+        select(Parent, ParentLink.pupil_id)
+        .join(ParentLink, ParentLink.parent_id == Parent.id)
+        .where(ParentLink.pupil_id.in_(pupil_ids), Parent.left_at.is_(None))
+        .order_by(Parent.name)
+    ):
+        found[pupil_id].append(parent)
+    return found
+
+
+# --- One person's agreements ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of one agreement about one person: done or to do."""
+
+    rule: Rule
+    subject: Any
+    part: str
+    status: str  # the whole agreement's status (STATUSES)
+    done_by: Acceptance | None  # the record that did this part, if done
+
+    @property
+    def done(self) -> bool:
+        return self.done_by is not None
+
+    @property
+    def complete(self) -> bool:
+        return self.status in COMPLETE
+
+
+def parts_about(db: Session, all_rules: list[Rule], subject: Any) -> list[Part]:
+    """Every part of every agreement about `subject`, done or not: the same SQL as the
+    school's counts, for one person."""
+    found = []
+    subject_type = kind_of(subject)
+    for rule in rules_about(all_rules, subject):
+        row = db.execute(people(rule, subject.school_id, subject_id=subject.id).limit(1)).first()
+        status = row.status if row is not None else "pending"
+        for part in rule.parts:
+            is_done = row is not None and bool(row._mapping[f"done_{part}"])
+            record = _doing_record(db, rule, part, subject_type, subject.id) if is_done else None
+            found.append(Part(rule, subject, part, status, record))
+    return found
+
+
+def status_of(db: Session, rule: Rule, subject: Any) -> str:
+    """Where one person stands with one agreement (one of STATUSES)."""
+    row = db.execute(people(rule, subject.school_id, subject_id=subject.id).limit(1)).first()
+    return row.status if row is not None else "pending"
+
+
+def _doing_record(
+    db: Session, rule: Rule, part: str, subject_type: str, subject_id: int
+) -> Acceptance | None:
+    """The newest record that counts for this part (for showing who did it, and when)."""
+    row = aliased(Acceptance)
+    return db.scalar(
+        select(row)
+        .where(
+            row.subject_type == subject_type,
+            row.subject_id == subject_id,
+            row.acting_as == part,
+            row.action == ACCEPT,
+            row.policy_version_id.in_(rule.counted_ids),
+            _still_valid(row),
+            *([row.created_at >= rule.since] if rule.since is not None else []),
+        )
+        .order_by(row.id.desc())
+        .limit(1)
+    )
+
+
+def parts_for_parent(db: Session, all_rules: list[Rule], parent: Parent) -> list[Part]:
+    """What a parent or carer signs: their own agreement, and their part for each child."""
+    from .parents import visible_children
+
+    found = [p for p in parts_about(db, all_rules, parent) if p.part == SELF]
+    for child in visible_children(parent):
+        found += [p for p in parts_about(db, all_rules, child) if p.part in (PARENT, COUNTERSIGN)]
+    return found
+
+
+def parts_to_sign(db: Session, all_rules: list[Rule], person: Any) -> list[Part]:
+    """The parts this person (pupil, parent or member of staff) has still to sign themselves."""
+    if isinstance(person, Parent):
+        found = parts_for_parent(db, all_rules, person)
+    else:
+        found = [p for p in parts_about(db, all_rules, person) if p.part == SELF]
+    return [part for part in found if not part.done]
+
+
+def last_signed_version(
+    db: Session, rule: Rule, actor_type: str, actor_id: int
+) -> PolicyVersion | None:
+    """The newest version of this policy the person agreed to (for anyone), if not current:
+    what "what changed since you signed" compares with."""
+    row = db.execute(
+        select(Acceptance.policy_version_id)
+        .where(
+            Acceptance.actor_type == actor_type,
+            Acceptance.actor_id == actor_id,
+            Acceptance.action == ACCEPT,
+            Acceptance.policy_version_id.in_(rule.all_ids),
+        )
+        .order_by(Acceptance.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    version = rule.versions_by_id.get(row[0])
+    if version is None or version.sort_key >= rule.current.sort_key:
+        return None
+    return version

@@ -1,0 +1,110 @@
+"""Reminders to parents and carers who still have an agreement to sign: through the outbox, at
+most one a week to each of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Parent, ReminderSent, Staff, utcnow
+from . import audit, mail
+from .acceptance import lock_chain
+from .agreements import COUNTERSIGN, PARENT, Rule, missing, parents_of
+
+REMIND_EVERY = dt.timedelta(days=7)
+# Statuses in which a parent or carer still has something to do.
+PARENT_TO_DO = ("pending", "older", "awaiting-parent")
+
+# Given the parent and the names of the children concerned (empty for their own agreement):
+# the email's subject and body.
+Compose = Callable[[Parent, list[str]], tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Family:
+    parent: Parent
+    children: list[str]
+
+
+@dataclass(frozen=True)
+class Reminded:
+    sent: int
+    recently: int  # had a reminder in the last week, so none now
+    no_email: int  # need a letter instead
+
+
+def families_to_remind(
+    db: Session, rule: Rule, school_id: int, class_id: int | None = None
+) -> list[Family]:
+    """Parents and carers with something to sign for this rule (their child's, or their own)."""
+    if rule.audience.subject == "parent":
+        rows = missing(db, rule, school_id, class_id)
+        parents = {
+            p.id: p
+            for p in db.scalars(
+                select(Parent).where(Parent.id.in_({row.subject_id for row in rows}))
+            )
+        }
+        return [Family(parents[pid], []) for pid in dict.fromkeys(r.subject_id for r in rows)]
+    if rule.audience.subject != "pupil" or not {PARENT, COUNTERSIGN} & set(rule.parts):
+        return []
+    rows = [row for row in missing(db, rule, school_id, class_id) if row.status in PARENT_TO_DO]
+    families: dict[int, Family] = {}
+    parents = parents_of(db, [row.subject_id for row in rows])
+    for row in rows:
+        for parent in parents[row.subject_id]:
+            families.setdefault(parent.id, Family(parent, [])).children.append(row.name)
+    return sorted(families.values(), key=lambda family: family.parent.name)
+
+
+def send_reminders(
+    db: Session,
+    rule: Rule,
+    school_id: int,
+    compose: Compose,
+    by: Staff,
+    class_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Reminded:
+    """Queue a reminder to each family with something to sign and no reminder this week.
+
+    Takes the school's agreement lock first, so pressing the button twice sends once.
+    """
+    lock_chain(db, school_id)
+    now = now or utcnow()
+    families = families_to_remind(db, rule, school_id, class_id)
+    recent = set(
+        db.scalars(
+            select(ReminderSent.parent_id).where(
+                ReminderSent.parent_id.in_([family.parent.id for family in families]),
+                ReminderSent.sent_at > now - REMIND_EVERY,
+            )
+        )
+    )
+    sent = recently = no_email = 0
+    for family in families:
+        if not family.parent.email:
+            no_email += 1
+            continue
+        if family.parent.id in recent:
+            recently += 1
+            continue
+        subject, body = compose(family.parent, family.children)
+        mail.queue_mail(db, to=family.parent.email, subject=subject, body=body, school_id=school_id)
+        db.add(ReminderSent(school_id=school_id, parent_id=family.parent.id, sent_at=now))
+        sent += 1
+    audit.record(
+        db,
+        "agreement-reminders-sent",
+        school_id=school_id,
+        actor=by,
+        policy=rule.policy.slug,
+        sent=sent,
+        recently=recently,
+        no_email=no_email,
+    )
+    return Reminded(sent, recently, no_email)

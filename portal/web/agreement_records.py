@@ -1,0 +1,721 @@
+"""The school's side of agreements: who has signed (the ICT lead's view, with reminders, a CSV
+export and a printable list), recording an agreement on someone's behalf (a paper slip, in
+person, or a whole class's returned slips), visitors, volunteers and governors, and one-step
+look-up of a pupil's photo permissions."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..models import (
+    Acceptance,
+    Parent,
+    PolicyVersionRecord,
+    Pupil,
+    School,
+    SchoolClass,
+    Visitor,
+)
+from ..services import agreements, audit, consents, links, parents, reminders
+from ..services.acceptance import METHODS, Entry, Outcome, Signature, record_and_commit
+from ..services.agreements import (
+    COUNTERSIGN,
+    PARENT,
+    SELF,
+    STATUSES,
+    SUBJECTS,
+    WITHDRAW,
+    Rule,
+)
+from ..years import year_label
+from .access import STAFF, allow
+from .agreements import all_rules
+from .database import get_db
+from .forms import choices, strip
+from .policies import local_time_filter, today
+from .urls import how_long, public_url
+
+bp = Blueprint("agreement_records", __name__, url_prefix="/agreements")
+LEADS = ("ict_lead", "admin")
+PART_LABELS = {
+    SELF: "their own signature",
+    PARENT: "a parent or carer, for the child",
+    COUNTERSIGN: "a parent's or carer's countersignature",
+}
+KIND_LABELS = {"pupil": "Pupil", "parent": "Parent or carer", "staff": "Staff", "visitor": ""}
+# Column headings for the counts table (the full words are in the list below it).
+HEADINGS = {
+    "signed": "Signed",
+    "countersigned": "Both signed",
+    "awaiting-parent": "Only the pupil",
+    "awaiting-pupil": "Only a parent",
+    "older": "Earlier version",
+    "pending": "Not signed",
+}
+
+
+# --- Choosing an agreement -------------------------------------------------------------------
+
+
+def rule_key(rule: Rule) -> str:
+    """A policy's slug; with the audience too when the policy has more than one."""
+    first = rule.policy.accepted_by[0]
+    return (
+        rule.policy.slug
+        if rule.audience.key == first
+        else f"{rule.policy.slug}:{rule.audience.key}"
+    )
+
+
+def rule_label(rule: Rule) -> str:
+    if len(rule.policy.accepted_by) == 1:
+        return rule.policy.title
+    return f"{rule.policy.title} ({agreements.AUDIENCE_LABELS[rule.audience.key]})"
+
+
+def _chosen(rules: list[Rule]) -> Rule:
+    if not rules:
+        abort(404)
+    wanted = request.values.get("agreement")
+    return next((rule for rule in rules if rule_key(rule) == wanted), rules[0])
+
+
+def _classes() -> list[SchoolClass]:
+    return parents.school_classes(get_db(), current_user.school_id)
+
+
+def _chosen_class(rule: Rule | None = None) -> SchoolClass | None:
+    if rule is not None and rule.audience.subject not in ("pupil", "parent"):
+        return None
+    class_id = request.values.get("class_id", type=int)
+    if not class_id:
+        return None
+    return parents.class_of_school(get_db(), current_user.school_id, class_id)
+
+
+def _filters(rule: Rule, school_class: SchoolClass | None, **more: Any) -> dict[str, Any]:
+    values = {"agreement": rule_key(rule), **more}
+    if school_class is not None:
+        values["class_id"] = school_class.id
+    return values
+
+
+# --- The ICT lead's view ---------------------------------------------------------------------
+
+
+@bp.get("/status")
+@allow(*LEADS)
+def status():
+    db = get_db()
+    school_id = current_user.school_id
+    rules = all_rules()
+    if not rules:
+        return render_template("agreement_records/status.html", rule=None, rules=[])
+    rule = _chosen(rules)
+    school_class = _chosen_class(rule)
+    show = request.args.get("show") if request.args.get("show") in STATUSES else None
+    by_group, total = agreements.status_counts(
+        db, rule, school_id, school_class.id if school_class else None
+    )
+    rows = agreements.missing(db, rule, school_id, school_class.id if school_class else None, show)
+    families = reminders.families_to_remind(
+        db, rule, school_id, school_class.id if school_class else None
+    )
+    return render_template(
+        "agreement_records/status.html",
+        rule=rule,
+        rules=rules,
+        rule_key=rule_key,
+        rule_label=rule_label,
+        overview=[(r, agreements.status_total(db, r, school_id)) for r in rules],
+        classes=_classes(),
+        school_class=school_class,
+        show=show,
+        by_group=by_group,
+        total=total,
+        rows=rows,
+        parents=_parents_for(rule, rows),
+        families=[family for family in families if family.parent.email],
+        no_email=sum(1 for family in families if not family.parent.email),
+        columns=_columns(rule),
+        headings=HEADINGS,
+        filters=_filters(rule, school_class),
+    )
+
+
+def _columns(rule: Rule) -> list[str]:
+    """The statuses an agreement's people can be in, for its table."""
+    if rule.two_part:
+        return ["countersigned", "awaiting-parent", "awaiting-pupil", "older", "pending"]
+    return ["signed", "older", "pending"]
+
+
+def _parents_for(rule: Rule, rows: list[Any]) -> dict[int, list[Parent]]:
+    if rule.audience.subject != "pupil":
+        return {}
+    return agreements.parents_of(get_db(), [row.subject_id for row in rows])
+
+
+@bp.post("/status/remind")
+@allow(*LEADS)
+def remind():
+    """Email each family still to sign, at most once a week, through the outbox."""
+    db = get_db()
+    rule = _chosen(all_rules())
+    school_class = _chosen_class(rule)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    school = db.get(School, current_user.school_id)
+    hours = current_app.config["LINK_HOURS"]
+
+    def compose(parent: Parent, children: list[str]) -> tuple[str, str]:
+        token = links.issue_link(db, "parent-sign-in", parent, dt.timedelta(hours=hours))
+        body = render_template(
+            "mail/agreement_reminder.txt",
+            parent=parent,
+            school=school,
+            title=rule.policy.title,
+            children=children,
+            link=public_url("parents.link", token=token, next=url_for("agreements.family")),
+            sign_in_url=public_url("parents.sign_in"),
+            how_long=how_long(hours),
+        )
+        return f"Please read and sign: {rule.policy.title}", body
+
+    db.commit()  # start afresh: the reminder lock is the first thing this transaction does
+    done = reminders.send_reminders(
+        db,
+        rule,
+        school.id,
+        compose,
+        by=current_user.principal,
+        class_id=school_class.id if school_class else None,
+    )
+    db.commit()
+    parts = [f"Reminders queued: {done.sent}."]
+    if done.recently:
+        parts.append(f"{done.recently} had a reminder in the last week, so they were not sent one.")
+    if done.no_email:
+        parts.append(
+            f"{done.no_email} have no email address: print letters with sign-in codes for them."
+        )
+    flash(" ".join(parts))
+    return redirect(url_for("agreement_records.status", **_filters(rule, school_class)))
+
+
+def _safe_cell(value: Any) -> str:
+    """A cell a spreadsheet shows as text: one starting = + - @ (or a tab or return) could be
+    run as a formula, so it gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/status.csv")
+@allow(*LEADS)
+def export_csv():
+    db = get_db()
+    rule = _chosen(all_rules())
+    school_class = _chosen_class(rule)
+    rows = agreements.everyone(
+        db, rule, current_user.school_id, school_class.id if school_class else None
+    )
+    carers = _parents_for(rule, rows)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "Policy",
+            "Version",
+            "Group",
+            "Name",
+            "Status",
+            "Last signed (UK time)",
+            "Parents and carers",
+        ]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                _safe_cell(value)
+                for value in (
+                    rule_label(rule),
+                    rule.current.version,
+                    row.group_name,
+                    row.name,
+                    STATUSES[row.status],
+                    local_time_filter(row.last_signed),
+                    "; ".join(parent.name for parent in carers.get(row.subject_id, [])),
+                )
+            ]
+        )
+    audit.record(
+        db,
+        "agreements-exported",
+        school_id=current_user.school_id,
+        actor=current_user.principal,
+        policy=rule.policy.slug,
+        rows=len(rows),
+    )
+    db.commit()
+    name = f"agreements-{rule_key(rule).replace(':', '-')}-{today().isoformat()}.csv"
+    return Response(
+        "\ufeff" + out.getvalue(),  # a byte order mark, so spreadsheets read it as UTF-8
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/status/print")
+@allow(*LEADS)
+def print_list():
+    db = get_db()
+    rule = _chosen(all_rules())
+    school_class = _chosen_class(rule)
+    class_id = school_class.id if school_class else None
+    rows = agreements.missing(db, rule, current_user.school_id, class_id)
+    by_group, total = agreements.status_counts(db, rule, current_user.school_id, class_id)
+    return render_template(
+        "agreement_records/status_print.html",
+        rule=rule,
+        rule_label=rule_label,
+        school_class=school_class,
+        rows=rows,
+        parents=_parents_for(rule, rows),
+        total=total,
+        by_group=by_group,
+        printed_on=today(),
+        filters=_filters(rule, school_class),
+    )
+
+
+# --- One person: their agreements, and recording one on their behalf -------------------------
+
+
+def _person(kind: str, person_id: int) -> Any:
+    model = SUBJECTS.get(kind) or abort(404)
+    person = get_db().get(model, person_id)
+    if person is None or person.school_id != current_user.school_id:
+        abort(404)
+    return person
+
+
+def _part_key(part) -> str:
+    return f"part_{part.rule.policy.slug.replace('-', '_')}_{part.part}"
+
+
+def _record_form(to_do: list) -> FlaskForm:
+    class RecordForm(FlaskForm):
+        method = RadioField(
+            "How did they agree?",
+            choices=choices([("paper", METHODS["paper"]), ("in-person", METHODS["in-person"])]),
+            validators=[InputRequired("Choose how they agreed.")],
+        )
+        signed_name = StringField(
+            "Name as signed (optional)",
+            filters=[strip],
+            validators=[Optional(), Length(max=200)],
+        )
+        remark = TextAreaField(
+            "Remark (optional)",
+            filters=[strip],
+            validators=[Optional(), Length(max=1000)],
+        )
+
+    for part in to_do:
+        setattr(
+            RecordForm,
+            _part_key(part),
+            BooleanField(
+                f"{part.rule.policy.title}, version {part.rule.current.version}: "
+                f"{PART_LABELS[part.part]}"
+            ),
+        )
+    return RecordForm()
+
+
+class WithdrawForm(FlaskForm):
+    part = HiddenField()
+    remark = TextAreaField(
+        "Why is it withdrawn?",
+        filters=[strip],
+        validators=[
+            DataRequired("Say why, for example: the slip was for another child."),
+            Length(max=1000),
+        ],
+    )
+
+
+@bp.route("/people/<kind>/<int:person_id>", methods=["GET", "POST"])
+@allow(*STAFF)
+def person(kind: str, person_id: int):
+    """Everything agreed about one person, and a form to record a paper slip or an agreement
+    given in person. The record names the member of staff who made it."""
+    person = _person(kind, person_id)
+    db = get_db()
+    rules = all_rules()
+    parts = agreements.parts_about(db, rules, person)
+    to_do = [part for part in parts if not part.done]
+    form = _record_form(to_do)
+    if request.method == "POST" and not to_do:
+        flash(f"Nothing was recorded: {person.name} has nothing left to agree to.")
+        return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
+    chosen = [part for part in to_do if form[_part_key(part)].data] if to_do else []
+    if form.validate_on_submit():
+        if not chosen:
+            form[_part_key(to_do[0])].errors.append("Tick what they agreed to.")
+        else:
+            _record_for(person, kind, chosen, form)
+            flash(f"Recorded for {person.name}.")
+            return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
+    page = render_template(
+        "agreement_records/person.html",
+        person=person,
+        kind=kind,
+        kind_label=KIND_LABELS[kind] or person.kind.capitalize(),
+        parts=parts,
+        to_do=to_do,
+        form=form,
+        part_key=_part_key,
+        part_labels=PART_LABELS,
+        history=_history(kind, person.id),
+        methods=METHODS,
+    )
+    return page, 400 if form.errors else 200
+
+
+def _record_for(person: Any, kind: str, chosen: list, form: FlaskForm) -> list[Outcome]:
+    db = get_db()
+    staff = current_user.principal
+    entries = [
+        Entry(
+            subject_type=kind,
+            subject_id=person.id,
+            acting_as=part.part,
+            policy_version_id=part.rule.current_id,
+            content_hash=part.rule.current.content_hash,
+        )
+        for part in chosen
+    ]
+    signature = Signature(
+        actor_type="staff",
+        actor_id=staff.id,
+        method=form.method.data,
+        signed_name=form.signed_name.data or None,
+        remark=form.remark.data or None,
+    )
+
+    def log(outcomes: list[Outcome]) -> None:
+        audit.record(
+            db,
+            "agreement-recorded-for",
+            school_id=person.school_id,
+            actor=staff,
+            subject=person,
+            records=[outcome.record.id for outcome in outcomes if outcome.new],
+            method=form.method.data,
+        )
+
+    return record_and_commit(db, person.school_id, entries, signature, then=log)
+
+
+@bp.post("/people/<kind>/<int:person_id>/withdraw")
+@allow(*STAFF)
+def withdraw(kind: str, person_id: int):
+    """Withdraw an agreement (recorded in error, or taken back): a new record; the old one
+    stays, and the agreement is pending again."""
+    person = _person(kind, person_id)
+    db = get_db()
+    form = WithdrawForm()
+    done = {
+        _part_key(part): part
+        for part in agreements.parts_about(db, all_rules(), person)
+        if part.done
+    }
+    part = done.get(form.part.data or "")
+    if part is None:
+        abort(404)
+    if not form.validate_on_submit():
+        flash("Nothing was withdrawn: say why it is withdrawn.")
+        return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
+    staff = current_user.principal
+    entry = Entry(
+        subject_type=kind,
+        subject_id=person.id,
+        acting_as=part.part,
+        policy_version_id=part.done_by.policy_version_id,
+        content_hash=part.done_by.content_hash,
+        action=WITHDRAW,
+    )
+
+    def log(outcomes: list[Outcome]) -> None:
+        audit.record(
+            db,
+            "agreement-withdrawn",
+            school_id=person.school_id,
+            actor=staff,
+            subject=person,
+            records=[outcome.record.id for outcome in outcomes],
+        )
+
+    record_and_commit(
+        db,
+        person.school_id,
+        [entry],
+        Signature(
+            actor_type="staff", actor_id=staff.id, method="in-person", remark=form.remark.data
+        ),
+        then=log,
+    )
+    flash(f"Withdrawn. {person.name}'s agreement is pending again.")
+    return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
+
+
+def _history(kind: str, subject_id: int) -> list[dict[str, Any]]:
+    db = get_db()
+    records = list(
+        db.scalars(
+            select(Acceptance)
+            .where(Acceptance.subject_type == kind, Acceptance.subject_id == subject_id)
+            .order_by(Acceptance.id.desc())
+        )
+    )
+    versions = {
+        v.id: v
+        for v in db.scalars(
+            select(PolicyVersionRecord).where(
+                PolicyVersionRecord.id.in_({r.policy_version_id for r in records})
+            )
+        )
+    }
+    return [
+        {"record": r, "version": versions[r.policy_version_id], "actor": actor_name(r)}
+        for r in records
+    ]
+
+
+def actor_name(record: Acceptance) -> str:
+    model = SUBJECTS.get(record.actor_type)
+    actor = get_db().get(model, record.actor_id) if model else None
+    name = actor.name if actor is not None else f"{record.actor_type} {record.actor_id}"
+    return f"{name} (staff)" if record.actor_type == "staff" else name
+
+
+# --- A class's returned slips ----------------------------------------------------------------
+
+
+@bp.route("/slips", methods=["GET", "POST"])
+@allow(*STAFF)
+def class_slips():
+    """A class list with a tick per child: record a pile of returned paper slips at once.
+
+    A Years 3 to 6 slip carries the child's signature and a parent's, so it records both (or
+    whichever is still missing)."""
+    db = get_db()
+    school_class = _chosen_class()
+    if school_class is None:
+        return render_template("agreement_records/slips_choose.html", classes=_classes())
+    pupil_rules = [r for r in all_rules() if r.audience.subject == "pupil"]
+    rows = []
+    for rule in pupil_rules:
+        for row in agreements.everyone(db, rule, current_user.school_id, school_class.id):
+            rows.append((rule, row))
+    rows.sort(key=lambda item: item[1].sort_name)
+    form = _slips_form([row for rule, row in rows if row.status not in agreements.COMPLETE])
+    if form.validate_on_submit():
+        ticked = [
+            (rule, row)
+            for rule, row in rows
+            if row.status not in agreements.COMPLETE and form[f"slip_{row.subject_id}"].data
+        ]
+        if not ticked:
+            flash("Nothing was recorded: tick the children whose slips came back.")
+            return redirect(url_for("agreement_records.class_slips", class_id=school_class.id))
+        outcomes = _record_slips(school_class, ticked, form.remark.data or None)
+        new = len({o.record.subject_id for o in outcomes if o.new})
+        flash(f"Recorded returned slips for {new} {'child' if new == 1 else 'children'}.")
+        return redirect(url_for("agreement_records.class_slips", class_id=school_class.id))
+    return render_template(
+        "agreement_records/slips.html",
+        form=form,
+        school_class=school_class,
+        rows=rows,
+        complete=agreements.COMPLETE,
+    )
+
+
+def _slips_form(rows: list[Any]) -> FlaskForm:
+    class SlipsForm(FlaskForm):
+        class_id = HiddenField()
+        remark = StringField(
+            "Remark (optional)",
+            filters=[strip],
+            validators=[Optional(), Length(max=1000)],
+        )
+
+    for row in rows:
+        setattr(SlipsForm, f"slip_{row.subject_id}", BooleanField(f"Slip back: {row.name}"))
+    return SlipsForm()
+
+
+def _still_to_do(rule: Rule, status: str) -> tuple[str, ...]:
+    if status == "awaiting-parent":
+        return (COUNTERSIGN,)
+    if status == "awaiting-pupil":
+        return (SELF,)
+    return rule.parts
+
+
+def _record_slips(school_class: SchoolClass, ticked: list, remark: str | None) -> list[Outcome]:
+    db = get_db()
+    staff = current_user.principal
+    entries = [
+        Entry(
+            subject_type="pupil",
+            subject_id=row.subject_id,
+            acting_as=part,
+            policy_version_id=rule.current_id,
+            content_hash=rule.current.content_hash,
+        )
+        for rule, row in ticked
+        for part in _still_to_do(rule, row.status)
+    ]
+
+    def log(outcomes: list[Outcome]) -> None:
+        audit.record(
+            db,
+            "agreement-slips-recorded",
+            school_id=school_class.school_id,
+            actor=staff,
+            class_id=school_class.id,
+            records=[outcome.record.id for outcome in outcomes if outcome.new],
+        )
+
+    return record_and_commit(
+        db,
+        school_class.school_id,
+        entries,
+        Signature(actor_type="staff", actor_id=staff.id, method="paper", remark=remark),
+        then=log,
+    )
+
+
+# --- Visitors, volunteers and governors ------------------------------------------------------
+
+
+class VisitorForm(FlaskForm):
+    name = StringField(
+        "Full name",
+        filters=[strip],
+        validators=[DataRequired("Enter their full name."), Length(max=200)],
+    )
+    kind = RadioField(
+        "They are a",
+        choices=choices(
+            [("visitor", "Visitor"), ("volunteer", "Volunteer"), ("governor", "Governor")]
+        ),
+        validators=[InputRequired("Choose visitor, volunteer or governor.")],
+    )
+    organisation = StringField(
+        "Organisation or reason for visiting (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=200)],
+    )
+
+
+@bp.route("/visitors", methods=["GET", "POST"])
+@allow(*STAFF)
+def visitors():
+    """Visitors, volunteers and governors, with whether they have agreed; add one, then
+    record their agreement on their own page."""
+    db = get_db()
+    school_id = current_user.school_id
+    form = VisitorForm()
+    if form.validate_on_submit():
+        visitor = Visitor(
+            school_id=school_id,
+            name=form.name.data,
+            kind=form.kind.data,
+            organisation=form.organisation.data or None,
+            added_by=current_user.principal.id,
+        )
+        db.add(visitor)
+        db.flush()
+        audit.record(
+            db, "visitor-added", school_id=school_id, actor=current_user.principal, subject=visitor
+        )
+        db.commit()
+        return redirect(url_for("agreement_records.person", kind="visitor", person_id=visitor.id))
+    statuses: dict[int, list[tuple[Rule, str]]] = {}
+    for rule in all_rules():
+        if rule.audience.subject == "visitor":
+            for row in agreements.everyone(db, rule, school_id):
+                statuses.setdefault(row.subject_id, []).append((rule, row.status))
+    people = list(
+        db.scalars(
+            select(Visitor)
+            .where(Visitor.school_id == school_id, Visitor.left_at.is_(None))
+            .order_by(Visitor.kind, Visitor.name)
+        )
+    )
+    page = render_template(
+        "agreement_records/visitors.html", form=form, people=people, statuses=statuses
+    )
+    return page, 400 if form.errors else 200
+
+
+# --- Photo permissions -----------------------------------------------------------------------
+
+
+@bp.get("/photo-permissions")
+@allow(*STAFF)
+def photo_lookup():
+    """Type a name (or choose a class): each pupil found is shown with every permission."""
+    db = get_db()
+    name = (request.args.get("name") or "").strip()[:100]
+    school_class = _chosen_class()
+    pupils: list[Pupil] = []
+    searched = bool(name or school_class)
+    if searched:
+        pupils = consents.find_pupils(
+            db, current_user.school_id, name, school_class.id if school_class else None
+        )
+        audit.record(
+            db,
+            "photo-permissions-viewed",
+            school_id=current_user.school_id,
+            actor=current_user.principal,
+            pupils=[pupil.id for pupil in pupils],
+        )
+        db.commit()
+    return render_template(
+        "agreement_records/photo_lookup.html",
+        name=name,
+        classes=_classes(),
+        school_class=school_class,
+        pupils=pupils,
+        searched=searched,
+        answers=consents.current(db, [pupil.id for pupil in pupils]),
+        purposes=consents.PURPOSES,
+        year_label=year_label,
+    )

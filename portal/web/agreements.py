@@ -1,0 +1,584 @@
+"""Signing agreements: parents and carers for themselves and their children, pupils aged 7 and
+over for themselves, staff for themselves (asked at sign-in, before any other page).
+
+Opening a page never signs anything: only pressing "I agree" does, because mail scanners and
+link previews open links. Every record is committed before the confirmation is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..content.policies import PolicyVersion
+from ..models import Acceptance, Parent, PolicyVersionRecord, Pupil, School
+from ..services import agreements, audit, consents, mail, parents
+from ..services.acceptance import Entry, Outcome, Signature, record_and_commit
+from ..services.agreements import COUNTERSIGN, PARENT, SELF, Part, Rule
+from .access import PUBLIC, ROLES, STAFF, allow, current_view, here
+from .auth import safe_next
+from .database import get_db
+from .forms import choices, strip
+from .policies import changes_html, content, local_time_filter, policy_html, today
+from .urls import public_url
+
+bp = Blueprint("agreements", __name__)
+
+# Pages a member of staff may open while their staff agreement waits to be accepted.
+BEFORE_AGREEING = {"agreements.mine", "auth.sign_out", "static"}
+RECEIPT = "agreement_receipt"
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_staff_agree_first)
+    app.add_template_global(to_sign_count, "agreements_to_sign")
+    app.add_template_filter(local_time_filter, "school_time")
+    app.add_template_filter(and_list)
+    # Globals, so macros imported by templates can use them too.
+    for name, value in {
+        "policy_html": policy_html,
+        "changes_html": changes_html,
+        "changes_between": _changes_between,
+        "who_did": who_did,
+        "agreement_statuses": agreements.STATUSES,
+    }.items():
+        app.add_template_global(value, name)
+
+
+def all_rules() -> list[Rule]:
+    return agreements.rules(get_db(), content(), today())
+
+
+def to_sign_count() -> int:
+    """How many agreements the signed-in person has still to sign (for home pages)."""
+    if not current_user.is_authenticated:
+        return 0
+    parts = agreements.parts_to_sign(get_db(), all_rules(), current_user.principal)
+    return len({(part.rule.policy.slug, part.subject.id) for part in parts})
+
+
+def _staff_agree_first():
+    """A member of staff whose staff agreement is pending sees it before any other page."""
+    if not current_user.is_authenticated or current_user.role not in STAFF:
+        return None
+    if request.endpoint in BEFORE_AGREEING:
+        return None
+    view = current_view()
+    if view is None or getattr(view, "allowed_roles", PUBLIC) == PUBLIC:
+        return None
+    if not agreements.parts_to_sign(get_db(), all_rules(), current_user.principal):
+        return None
+    target = here() if request.method == "GET" else None
+    return redirect(url_for("agreements.mine", next=target))
+
+
+# --- The link from the site ------------------------------------------------------------------
+
+
+@bp.get("/sign/<policy>/")
+@allow(*ROLES)
+def sign(policy: str):
+    """The site's "Read and sign online": to what this person signs (sign-in comes first)."""
+    found = content().policy(policy)
+    if found is None or not found.accepted_by:
+        abort(404)
+    if current_user.role == "parent":
+        return redirect(url_for("agreements.family", _anchor=f"policy-{policy}"))
+    rules = [rule for rule in all_rules() if rule.policy.slug == policy]
+    if any(rule.applies_to(current_user.principal) for rule in rules):
+        return redirect(url_for("agreements.mine"))
+    if current_user.role in ("ict_lead", "admin"):  # who has signed it, rather
+        return redirect(url_for("agreement_records.status", agreement=policy))
+    flash(f"The {found.title} is not one you sign. Here is what you do sign.")
+    return redirect(url_for("agreements.mine"))
+
+
+# --- Parents and carers ----------------------------------------------------------------------
+
+
+@dataclass
+class PolicyToSign:
+    """One policy a parent is asked to agree to, with the parts (children) it covers."""
+
+    rule: Rule
+    parts: list[Part] = field(default_factory=list)
+    earlier: PolicyVersion | None = None  # what this parent signed before, if older
+
+    @property
+    def version(self) -> PolicyVersion:
+        return self.rule.current
+
+    @property
+    def children(self) -> list[Pupil]:
+        return [part.subject for part in self.parts if isinstance(part.subject, Pupil)]
+
+    @property
+    def own(self) -> bool:
+        return any(part.part == SELF for part in self.parts)
+
+    @property
+    def for_whom(self) -> str:
+        children = and_list([child.first_name for child in self.children])
+        if self.own:
+            return f"Your own agreement, and for {children}" if children else "Your own agreement"
+        return f"For {children}"
+
+    @property
+    def countersign(self) -> bool:
+        return any(part.part == COUNTERSIGN for part in self.parts)
+
+
+def and_list(words: list[str]) -> str:
+    """Amira; Amira and Ben; Amira, Ben and Cal."""
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" and {words[-1]}"
+
+
+def _policies_to_sign(parent: Parent, parts: list[Part]) -> list[PolicyToSign]:
+    """Parts grouped by policy version, in the policies' order."""
+    db = get_db()
+    grouped: dict[str, PolicyToSign] = {}
+    for part in parts:
+        key = _key(part.rule)
+        if key not in grouped:
+            grouped[key] = PolicyToSign(
+                part.rule,
+                earlier=agreements.last_signed_version(db, part.rule, "parent", parent.id),
+            )
+        grouped[key].parts.append(part)
+    return list(grouped.values())
+
+
+def _key(rule: Rule) -> str:
+    return f"{rule.policy.slug}:{rule.current.version}"
+
+
+def _family_form(children: list[Pupil]) -> FlaskForm:
+    class FamilyForm(FlaskForm):
+        shown = HiddenField()
+        signed_name = StringField(
+            "Your full name",
+            filters=[strip],
+            validators=[
+                DataRequired("Type your full name to sign."),
+                Length(min=2, max=200, message="Type your full name, as you would sign it."),
+            ],
+        )
+
+    for child in children:
+        setattr(
+            FamilyForm,
+            f"talked_{child.id}",
+            BooleanField(
+                f"I have talked these rules through with {child.first_name}",
+                validators=[
+                    DataRequired(
+                        f"Tick the box to say you have talked the rules through with "
+                        f"{child.first_name}."
+                    )
+                ],
+            ),
+        )
+    return FamilyForm()
+
+
+def _children(policies: list[PolicyToSign]) -> list[Pupil]:
+    return list({child.id: child for p in policies for child in p.children}.values())
+
+
+@bp.route("/agreements/family", methods=["GET", "POST"])
+@allow("parent")
+def family():
+    """Each child with what is pending, the exact text, one tick per child, one signature.
+
+    A submission signs exactly the versions the page showed. Pressing twice, or going back and
+    pressing again, records nothing new and shows the same receipt; a second carer signing at
+    the same moment is recorded too.
+    """
+    parent = current_user.principal
+    overview = _overview(parent, all_rules())
+    parts = [
+        part
+        for subject, about in overview
+        for part in about
+        if part.part in (PARENT, COUNTERSIGN) or subject is parent
+    ]
+    pending = _policies_to_sign(parent, [part for part in parts if not part.done])
+    changed = False
+    if request.method == "POST":
+        shown = {key for key in (request.form.get("shown") or "").split(",") if key}
+        if not shown:
+            return redirect(url_for("agreements.family"))
+        # What the page showed, even if someone has signed part of it since.
+        policies = _policies_to_sign(parent, [p for p in parts if _key(p.rule) in shown])
+        changed = {_key(p.rule) for p in policies} != shown
+        if not changed:
+            form = _family_form(_children(policies))
+            if form.validate_on_submit():
+                outcomes = _sign_for_family(parent, policies, form.signed_name.data)
+                session[RECEIPT] = [outcome.record.id for outcome in outcomes]
+                return redirect(url_for("agreements.receipt"))
+    if request.method == "GET" or changed:
+        # The rules changed while the page was open (a new version came into force): show
+        # the new ones, and sign nothing.
+        form = _family_form(_children(pending))
+        policies = pending
+    form.shown.data = ",".join(_key(p.rule) for p in policies)
+    page = render_template(
+        "agreements/family.html",
+        form=form,
+        policies=policies,
+        overview=overview,
+        changed=changed,
+    )
+    return page, 400 if (form.errors or changed) else 200
+
+
+def _overview(parent: Parent, rules: list[Rule]) -> list[tuple[Any, list[Part]]]:
+    """Every part of every agreement about the parent, then about each child, done or not."""
+    db = get_db()
+    rows = [(parent, agreements.parts_about(db, rules, parent))]
+    for child in parents.visible_children(parent):
+        rows.append((child, agreements.parts_about(db, rules, child)))
+    return rows
+
+
+def _sign_for_family(parent: Parent, policies: list[PolicyToSign], name: str) -> list[Outcome]:
+    db = get_db()
+    entries = [
+        Entry(
+            subject_type=agreements.kind_of(part.subject),
+            subject_id=part.subject.id,
+            acting_as=part.part,
+            policy_version_id=policy.rule.current_id,
+            content_hash=policy.version.content_hash,
+            talked_through=True if part.part in (PARENT, COUNTERSIGN) else None,
+        )
+        for policy in policies
+        for part in policy.parts
+    ]
+    subjects = {("pupil", child.id): child for child in parents.visible_children(parent)}
+    subjects[("parent", parent.id)] = parent
+    school = db.get(School, parent.school_id)
+
+    def receipt(outcomes: list[Outcome]) -> None:
+        new = [outcome.record for outcome in outcomes if outcome.new]
+        if not new:
+            return
+        audit.record(
+            db,
+            "agreements-signed",
+            school_id=parent.school_id,
+            actor=parent,
+            records=[record.id for record in new],
+        )
+        if parent.email:
+            _queue_receipt(parent, school, new, subjects)
+
+    return record_and_commit(
+        db,
+        parent.school_id,
+        entries,
+        Signature(actor_type="parent", actor_id=parent.id, signed_name=name),
+        then=receipt,
+    )
+
+
+def _queue_receipt(parent: Parent, school: School, records: list[Acceptance], subjects) -> None:
+    lines = _receipt_lines(records, subjects)
+    body = render_template(
+        "mail/agreement_receipt.txt",
+        parent=parent,
+        school=school,
+        lines=lines,
+        signed_name=records[0].signed_name,
+        signed_at=local_time_filter(records[0].created_at),
+        site_url=current_app.config["SITE_URL"].rstrip("/"),
+        link=public_url("agreements.family"),
+    )
+    mail.queue_mail(
+        get_db(),
+        to=parent.email,
+        subject=f"Your agreement with {school.name}: your receipt",
+        body=body,
+        school_id=school.id,
+    )
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    record: Acceptance
+    title: str
+    policy: str
+    version: str
+    about: str
+
+
+def _receipt_lines(records: list[Acceptance], subjects: dict) -> list[ReceiptLine]:
+    db = get_db()
+    versions = {
+        r.id: r
+        for r in db.scalars(
+            select(PolicyVersionRecord).where(
+                PolicyVersionRecord.id.in_({record.policy_version_id for record in records})
+            )
+        )
+    }
+    lines = []
+    for record in records:
+        version = versions[record.policy_version_id]
+        subject = subjects.get((record.subject_type, record.subject_id))
+        if record.acting_as == SELF:
+            about = "for yourself" if record.subject_type == "parent" else ""
+        elif subject is not None:
+            countersign = record.acting_as == COUNTERSIGN
+            about = f"{'countersigned ' if countersign else ''}for {subject.name}"
+        else:
+            about = ""
+        lines.append(ReceiptLine(record, version.title, version.policy, version.version, about))
+    return lines
+
+
+@bp.get("/agreements/done")
+@allow("parent")
+def receipt():
+    """What was just recorded: policy, version, content hash and time."""
+    ids = session.get(RECEIPT) or []
+    parent = current_user.principal
+    records = list(
+        get_db().scalars(
+            select(Acceptance)
+            .where(
+                Acceptance.id.in_(ids),
+                Acceptance.actor_type == "parent",
+                Acceptance.actor_id == parent.id,
+            )
+            .order_by(Acceptance.id)
+        )
+    )
+    if not records:
+        return redirect(url_for("agreements.family"))
+    subjects = {("pupil", child.id): child for child in parents.visible_children(parent)}
+    subjects[("parent", parent.id)] = parent
+    return render_template(
+        "agreements/receipt.html",
+        lines=_receipt_lines(records, subjects),
+        signed_at=records[0].created_at,
+        signed_name=records[0].signed_name,
+        emailed=parent.email,
+    )
+
+
+# --- Photos ----------------------------------------------------------------------------------
+
+
+YES_NO = choices([("yes", "Yes"), ("no", "No")])
+
+
+def _photos_form(children: list[Pupil], now: dict) -> FlaskForm:
+    class PhotosForm(FlaskForm):
+        pass
+
+    for child in children:
+        for purpose, label in consents.PURPOSES.items():
+            choice = now[child.id][purpose]
+            setattr(
+                PhotosForm,
+                f"photo_{child.id}_{purpose}",
+                RadioField(
+                    label,
+                    choices=YES_NO,
+                    default=None if choice is None else ("yes" if choice.given else "no"),
+                    validators=[Optional()],
+                ),
+            )
+    return PhotosForm()
+
+
+@bp.route("/agreements/photos", methods=["GET", "POST"])
+@allow("parent")
+def photos():
+    """Optional: where the school may use each child's photo. Change it at any time."""
+    parent = current_user.principal
+    children = parents.visible_children(parent)
+    db = get_db()
+    now = consents.current(db, [child.id for child in children])
+    form = _photos_form(children, now)
+    if form.validate_on_submit():
+        changed = 0
+        for child in children:
+            answers = {
+                purpose: form[f"photo_{child.id}_{purpose}"].data == "yes"
+                for purpose in consents.PURPOSES
+                if form[f"photo_{child.id}_{purpose}"].data in ("yes", "no")
+            }
+            changed += consents.set_choices(db, parent, child, answers)
+        db.commit()
+        flash(
+            "Your choices are saved. You can change them here at any time."
+            if changed
+            else "Nothing was changed."
+        )
+        return redirect(url_for("agreements.photos"))
+    return render_template(
+        "agreements/photos.html",
+        form=form,
+        children=children,
+        purposes=consents.PURPOSES,
+        now=now,
+    )
+
+
+# --- Pupils and staff: their own agreement ---------------------------------------------------
+
+
+class PupilAgreeForm(FlaskForm):
+    shown = HiddenField()
+    own_words = TextAreaField(
+        "Now say it in your own words",
+        filters=[strip],
+        validators=[
+            DataRequired("Write what you agree to, in your own words."),
+            Length(min=3, max=500, message="Write a short sentence, in your own words."),
+        ],
+    )
+
+
+class StaffAgreeForm(FlaskForm):
+    shown = HiddenField()
+    signed_name = StringField(
+        "Your full name",
+        filters=[strip],
+        validators=[
+            DataRequired("Type your full name to sign."),
+            Length(min=2, max=200, message="Type your full name, as you would sign it."),
+        ],
+    )
+
+
+@bp.route("/agreements/mine", methods=["GET", "POST"])
+@allow("pupil", *STAFF)
+def mine():
+    """A pupil's or a member of staff's own agreement: read it, then agree."""
+    person = current_user.principal
+    db = get_db()
+    rules = all_rules()
+    to_sign = agreements.parts_to_sign(db, rules, person)
+    is_pupil = isinstance(person, Pupil)
+    form = PupilAgreeForm() if is_pupil else StaffAgreeForm()
+    part = to_sign[0] if to_sign else None
+    changed = False
+    if request.method == "POST" and part is not None:
+        shown = f"{part.rule.policy.slug}:{part.rule.current.version}"
+        if form.shown.data != shown:
+            changed = True
+        elif form.validate_on_submit():
+            _sign_own(person, part, form)
+            if is_pupil:
+                flash(f"Thank you, {person.first_name}. You have signed your agreement.")
+                return redirect(url_for("agreements.mine"))
+            flash(f"Thank you. You have agreed to the {part.rule.policy.title}.")
+            more = len(to_sign) > 1
+            target = safe_next(request.args.get("next"))
+            if more:
+                return redirect(url_for("agreements.mine", next=target))
+            return redirect(target or url_for("home.index"))
+    elif request.method == "POST":
+        return redirect(url_for("agreements.mine"))
+    earlier = None
+    if part is not None:
+        form.shown.data = f"{part.rule.policy.slug}:{part.rule.current.version}"
+        earlier = agreements.last_signed_version(
+            db, part.rule, agreements.kind_of(person), person.id
+        )
+    signed = [p for p in agreements.parts_about(db, rules, person) if p.part == SELF and p.done]
+    page = render_template(
+        "agreements/mine_pupil.html" if is_pupil else "agreements/mine_staff.html",
+        form=form,
+        part=part,
+        earlier=earlier,
+        signed=signed,
+        changed=changed,
+        parents_sign=is_pupil and _parent_signs_for(person, rules),
+    )
+    return page, 400 if (form.errors or changed) else 200
+
+
+def _parent_signs_for(pupil: Pupil, rules: list[Rule]) -> bool:
+    return any(rule.applies_to(pupil) and rule.parts == (PARENT,) for rule in rules)
+
+
+def _sign_own(person: Any, part: Part, form: FlaskForm) -> None:
+    db = get_db()
+    kind = agreements.kind_of(person)
+    is_pupil = kind == "pupil"
+    entry = Entry(
+        subject_type=kind,
+        subject_id=person.id,
+        acting_as=SELF,
+        policy_version_id=part.rule.current_id,
+        content_hash=part.rule.current.content_hash,
+    )
+    signature = Signature(
+        actor_type=kind,
+        actor_id=person.id,
+        signed_name=None if is_pupil else form.signed_name.data,
+        remark=form.own_words.data if is_pupil else None,
+    )
+
+    def log(outcomes: list[Outcome]) -> None:
+        if any(outcome.new for outcome in outcomes):
+            audit.record(
+                db,
+                "agreements-signed",
+                school_id=person.school_id,
+                actor=person,
+                records=[outcome.record.id for outcome in outcomes],
+            )
+
+    record_and_commit(db, person.school_id, [entry], signature, then=log)
+
+
+# --- Shared pieces for templates -------------------------------------------------------------
+
+
+def _changes_between(policy, earlier: PolicyVersion, version: PolicyVersion) -> list:
+    """Each version after `earlier`, up to and including `version`, with its change summary."""
+    return [v for v in policy.published if earlier.sort_key < v.sort_key <= version.sort_key]
+
+
+def who_did(record: Acceptance) -> str:
+    """Who made a record, as the signed-in person reads it: "you", a name, or a member of staff
+    with how the agreement reached them."""
+    if (
+        current_user.is_authenticated
+        and record.actor_type == agreements.kind_of(current_user.principal)
+        and record.actor_id == current_user.principal.id
+    ):
+        return "you"
+    model = agreements.SUBJECTS.get(record.actor_type)
+    actor = get_db().get(model, record.actor_id) if model else None
+    name = actor.name if actor is not None else "someone who has left"
+    if record.actor_type == "staff":
+        how = {"paper": "from a paper slip", "in-person": "in person"}.get(record.method, "")
+        return f"{name} at school, {how}".rstrip(", ")
+    return name
