@@ -78,6 +78,56 @@ def audit_verify() -> None:
     )
 
 
+@main.group()
+def coverage() -> None:
+    """Curriculum coverage across every school in the database."""
+
+
+@coverage.command("summary")
+def coverage_summary() -> None:
+    """Each school's pupils on roll and the share of outcomes taught and secure (a trust's
+    view, when one database holds several schools)."""
+    from portal.services.coverage import trust_summary
+
+    app = portal_app()
+    try:
+        with app.extensions["esafety.sessions"]() as db:
+            schools = trust_summary(db, app.extensions["esafety.curriculum"])
+    finally:
+        app.extensions["esafety.engine"].dispose()
+    click.echo(f"{'school':40} {'pupils':>7} {'taught':>7} {'secure':>7}")
+    for school in schools:
+        share = school.share
+        click.echo(
+            f"{school.name[:40]:40} {school.pupils:>7} "
+            f"{_percent(share.percent_taught):>7} {_percent(share.percent_secure):>7}"
+        )
+
+
+def _percent(value: int | None) -> str:
+    return "-" if value is None else f"{value}%"
+
+
+@coverage.command("rebuild")
+def coverage_rebuild() -> None:
+    """Work out every pupil's level on every outcome again from the stored lessons and
+    answers: run it after changing which outcomes a lesson teaches or asks about."""
+    from sqlalchemy import select
+
+    from portal.models import School
+    from portal.services.coverage import refresh_school
+
+    app = portal_app()
+    try:
+        with app.extensions["esafety.sessions"]() as db:
+            for school_id in db.scalars(select(School.id)).all():
+                refresh_school(db, app.extensions["esafety.curriculum"], school_id)
+            db.commit()
+    finally:
+        app.extensions["esafety.engine"].dispose()
+    click.echo("OK: coverage worked out again for every school.")
+
+
 @main.command("send-mail")
 @click.option("--watch", is_flag=True, help="Keep sending every few seconds until Ctrl+C.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between runs.")
@@ -261,7 +311,7 @@ def demo(root: Path, port: int) -> None:
     record_policy_versions(app)
     with app.app_context():
         db = app.extensions["esafety.sessions"]()
-        sign_ins = reset_demo_school(db)
+        sign_ins = reset_demo_school(db, app.extensions["esafety.curriculum"])
         db.commit()
     _print_demo(base, app, sign_ins)
     from portal.web.mailer import start_mail_thread

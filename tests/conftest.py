@@ -7,6 +7,8 @@ import pytest
 from tests.factories import ContentTree
 from tests.portal_fixtures import *  # noqa: F403 - database, app, client and people fixtures
 
+pytest_plugins = ["tests.coverage_fixtures"]
+
 PROJECT = Path(__file__).resolve().parent.parent
 
 

@@ -143,13 +143,10 @@ def make_pupil(
     n = next(_counter)
     pupil = Pupil(
         school_id=school.id,
-        reference=f"P{n}",
-        first_name=f"Pupil{n}",
-        last_name="Test",
         year_group=school_class.year_group if school_class else year_group,
         class_id=school_class.id if school_class else None,
         password_hash=hash_password(password) if password else None,
-        **fields,
+        **({"reference": f"P{n}", "first_name": f"Pupil{n}", "last_name": "Test"} | fields),
     )
     db.add(pupil)
     db.flush()

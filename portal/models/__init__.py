@@ -7,7 +7,7 @@ from .agreements import (
     PolicyVersionRecord,
     ReminderSent,
 )
-from .learning import LessonAssignment, LessonDone, QuizAnswer, QuizAttempt
+from .learning import LessonAssignment, LessonDone, OutcomeProgress, QuizAnswer, QuizAttempt
 from .people import (
     Locking,
     Parent,
@@ -34,6 +34,7 @@ __all__ = [
     "Locking",
     "LoginSession",
     "OutboxMessage",
+    "OutcomeProgress",
     "Parent",
     "ParentLink",
     "PolicyVersionRecord",

@@ -75,3 +75,22 @@ class QuizAnswer(Base):
     chosen: Mapped[list] = mapped_column(JSON)
     correct: Mapped[bool] = mapped_column(Boolean)
     answered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OutcomeProgress(Base):
+    """A pupil's level on one learning outcome, once it has been taught to them.
+
+    Worked out from `lesson_done` and `quiz_answer` by services/coverage.py as pupils finish
+    lessons and quizzes, so that reports count these rows instead of every answer.
+    """
+
+    __tablename__ = "outcome_progress"
+    __table_args__ = (Index("ix_outcome_progress_school_strand", "school_id", "strand", "band"),)
+
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), primary_key=True)
+    outcome_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    strand: Mapped[str] = mapped_column(String(8))
+    band: Mapped[str] = mapped_column(String(8))
+    taught_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    secured_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -31,6 +31,8 @@ class School(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(60), unique=True)
+    # Below this percentage secure, a strand or year group is listed as a gap.
+    coverage_threshold: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 

@@ -3,15 +3,28 @@ Year 11, pupils, parents with and without email, and staff in every role."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from ..content.curriculum import Curriculum
 from ..db import Base
-from ..models import Parent, ParentLink, Pupil, School, SchoolClass, Staff
+from ..models import (
+    LessonDone,
+    Parent,
+    ParentLink,
+    Pupil,
+    QuizAttempt,
+    School,
+    SchoolClass,
+    Staff,
+    utcnow,
+)
 from ..years import year_label
+from . import coverage, lessons
 from .passwords import hash_password
 from .pictures import picture_password_hash
 from .tokens import normalise_letter_code, token_hash
@@ -98,8 +111,9 @@ class DemoSignIns:
     parents: list[tuple[str, str]] = field(default_factory=list)
 
 
-def reset_demo_school(db: Session) -> DemoSignIns:
-    """Create the demo school, replacing any earlier copy of it and everything it held."""
+def reset_demo_school(db: Session, curriculum: Curriculum | None = None) -> DemoSignIns:
+    """Create the demo school, replacing any earlier copy of it and everything it held. With a
+    curriculum, pupils have also done some lessons and quizzes, this term and last."""
     old = db.scalar(select(School).where(School.slug == SLUG))
     if old is not None:
         _delete_school(db, old.id)
@@ -144,7 +158,36 @@ def reset_demo_school(db: Session) -> DemoSignIns:
     parent, child = first_parents[0], pupils[SECOND_CHILD]
     db.add(ParentLink(parent_id=parent.id, pupil_id=child.id, relationship_to_pupil="Parent"))
     db.flush()
+    if curriculum is not None:
+        _learning(db, curriculum, school, list(pupils.values()))
     return sign_ins
+
+
+def _learning(db: Session, curriculum: Curriculum, school: School, pupils: list[Pupil]) -> None:
+    """Some pupils have done nothing yet, others up to eight lessons; most quizzes are passed.
+    Every other pupil did their work last term, so the governors' report shows a change."""
+    last_term = utcnow() - dt.timedelta(days=120)
+    for number, pupil in enumerate(pupils):
+        band_lessons = curriculum.lessons_for(curriculum.band_of_year(pupil.year_group).id)
+        for lesson in band_lessons[: number % 9]:
+            lessons.mark_done(db, curriculum, pupil, lesson)
+            attempt = lessons.start_attempt(db, pupil, lesson)
+            for index, question in enumerate(lesson.questions):
+                right = (number + index) % 6 != 0
+                options = range(len(question.options))
+                wrong = [i for i in options if i not in question.correct_choices][:1]
+                chosen = sorted(question.correct_choices) if right or not wrong else wrong
+                lessons.record_answer(db, attempt, question, chosen)
+            lessons.finish_attempt(db, curriculum, attempt)
+    db.flush()
+    earlier = [pupil.id for number, pupil in enumerate(pupils) if number % 2 == 0]
+    db.execute(update(LessonDone).where(LessonDone.pupil_id.in_(earlier)).values(done_at=last_term))
+    db.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.pupil_id.in_(earlier))
+        .values(started_at=last_term, finished_at=last_term)
+    )
+    coverage.refresh_school(db, curriculum, school.id)
 
 
 @cache

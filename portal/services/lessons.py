@@ -23,7 +23,7 @@ from ..models import (
     Staff,
     utcnow,
 )
-from . import audit
+from . import audit, coverage
 
 PASS_MARK = 0.8
 
@@ -97,17 +97,18 @@ def may_open(db: Session, curriculum: Curriculum, pupil: Pupil, lesson: Lesson) 
     )
 
 
-def mark_done(db: Session, pupil: Pupil, lesson: Lesson) -> None:
-    """Record that the pupil read the lesson to the end (once, however often they read it)."""
+def mark_done(db: Session, curriculum: Curriculum, pupil: Pupil, lesson: Lesson) -> None:
+    """Record that the pupil read the lesson to the end (once, however often they read it);
+    its outcomes now count as taught to them."""
     exists = db.scalar(
         select(LessonDone.id).where(
             LessonDone.pupil_id == pupil.id, LessonDone.lesson_id == lesson.id
         )
     )
-    if exists is None:
-        _insert_once(
-            db, LessonDone(school_id=pupil.school_id, pupil_id=pupil.id, lesson_id=lesson.id)
-        )
+    if exists is None and _insert_once(
+        db, LessonDone(school_id=pupil.school_id, pupil_id=pupil.id, lesson_id=lesson.id)
+    ):
+        coverage.refresh_pupil(db, curriculum, pupil.id)
 
 
 def start_attempt(db: Session, pupil: Pupil, lesson: Lesson) -> QuizAttempt:
@@ -152,8 +153,9 @@ def record_answer(
     return answer
 
 
-def finish_attempt(db: Session, attempt: QuizAttempt) -> QuizAttempt:
-    """Score the attempt from its stored answers; passed at 80% or more."""
+def finish_attempt(db: Session, curriculum: Curriculum, attempt: QuizAttempt) -> QuizAttempt:
+    """Score the attempt from its stored answers; passed at 80% or more. A pass can make
+    some of the lesson's outcomes secure."""
     if attempt.finished_at is None:
         attempt.correct = (
             db.scalar(
@@ -165,6 +167,9 @@ def finish_attempt(db: Session, attempt: QuizAttempt) -> QuizAttempt:
         )
         attempt.passed = attempt.correct >= PASS_MARK * attempt.total
         attempt.finished_at = utcnow()
+        if attempt.passed:
+            db.flush()
+            coverage.refresh_pupil(db, curriculum, attempt.pupil_id)
     return attempt
 
 

@@ -5,14 +5,11 @@ look-up of a pupil's photo permissions."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -53,6 +50,7 @@ from .agreements import all_rules
 from .database import get_db
 from .forms import choices, strip
 from .policies import local_time_filter, today
+from .spreadsheets import csv_download
 from .urls import how_long, public_url
 
 bp = Blueprint("agreement_records", __name__, url_prefix="/agreements")
@@ -224,13 +222,6 @@ def remind():
     return redirect(url_for("agreement_records.status", **_filters(rule, school_class)))
 
 
-def _safe_cell(value: Any) -> str:
-    """A cell a spreadsheet shows as text: one starting = + - @ (or a tab or return) could be
-    run as a formula, so it gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/status.csv")
 @allow(*LEADS)
 def export_csv():
@@ -241,34 +232,6 @@ def export_csv():
         db, rule, current_user.school_id, school_class.id if school_class else None
     )
     carers = _parents_for(rule, rows)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "Policy",
-            "Version",
-            "Group",
-            "Name",
-            "Status",
-            "Last signed (UK time)",
-            "Parents and carers",
-        ]
-    )
-    for row in rows:
-        writer.writerow(
-            [
-                _safe_cell(value)
-                for value in (
-                    rule_label(rule),
-                    rule.current.version,
-                    row.group_name,
-                    row.name,
-                    STATUSES[row.status],
-                    local_time_filter(row.last_signed),
-                    "; ".join(parent.name for parent in carers.get(row.subject_id, [])),
-                )
-            ]
-        )
     audit.record(
         db,
         "agreements-exported",
@@ -278,11 +241,29 @@ def export_csv():
         rows=len(rows),
     )
     db.commit()
-    name = f"agreements-{rule_key(rule).replace(':', '-')}-{today().isoformat()}.csv"
-    return Response(
-        "\ufeff" + out.getvalue(),  # a byte order mark, so spreadsheets read it as UTF-8
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    return csv_download(
+        f"agreements-{rule_key(rule).replace(':', '-')}-{today().isoformat()}.csv",
+        [
+            "Policy",
+            "Version",
+            "Group",
+            "Name",
+            "Status",
+            "Last signed (UK time)",
+            "Parents and carers",
+        ],
+        (
+            (
+                rule_label(rule),
+                rule.current.version,
+                row.group_name,
+                row.name,
+                STATUSES[row.status],
+                local_time_filter(row.last_signed),
+                "; ".join(parent.name for parent in carers.get(row.subject_id, [])),
+            )
+            for row in rows
+        ),
     )
 
 

@@ -47,12 +47,13 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, agreement_records, auth, home, lessons, parents, pupils
+    from . import admin, agreement_records, auth, coverage, home, lessons, parents, pupils
 
     for blueprint in (home.bp, auth.bp, admin.bp, parents.bp, pupils.bp, lessons.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(agreements.bp)
     app.register_blueprint(agreement_records.bp)
+    app.register_blueprint(coverage.bp)
 
 
 def _demo_secret(app: Flask, settings: dict[str, Any]) -> str:

@@ -49,6 +49,12 @@ STAFF_LINKS = (
         ("ict_lead", "admin"),
     ),
     (
+        "coverage.dashboard",
+        "What has been taught and learnt",
+        "Coverage by strand, year group and class; gaps; the report for governors.",
+        ("ict_lead", "admin"),
+    ),
+    (
         "agreement_records.class_slips",
         "Record returned slips",
         "Tick the signed paper agreements a class has brought back.",

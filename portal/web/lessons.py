@@ -75,7 +75,7 @@ def start_quiz(lesson_id: str):
     """Reading to the end counts the lesson as done; then a fresh go at the quiz begins."""
     lesson = pupil_lesson(lesson_id)
     db = get_db()
-    lessons.mark_done(db, current_user.principal, lesson)
+    lessons.mark_done(db, curriculum(), current_user.principal, lesson)
     attempt = lessons.start_attempt(db, current_user.principal, lesson)
     db.commit()
     return redirect(url_for("lessons.question", attempt_id=attempt.id, number=1))
@@ -121,7 +121,7 @@ def result(attempt_id: int):
     attempt, lesson = own_attempt(attempt_id)
     db = get_db()
     if request.method == "POST":
-        lessons.finish_attempt(db, attempt)
+        lessons.finish_attempt(db, curriculum(), attempt)
         db.commit()
         return redirect(url_for("lessons.result", attempt_id=attempt.id))
     if attempt.finished_at is None:

@@ -80,10 +80,17 @@ def axe_violations(page) -> list[str]:
 
 
 @pytest.fixture
-def portal_url(app, db):
+def demo_learning() -> bool:
+    """Whether the demo school's pupils have done lessons and quizzes already."""
+    return False
+
+
+@pytest.fixture
+def portal_url(app, db, demo_learning):
     """The portal with the demo school, served over HTTP on a free local port."""
     app.config.update(SESSION_COOKIE_SECURE=False)
-    sign_ins = demo.reset_demo_school(db)
+    curriculum = app.extensions["esafety.curriculum"] if demo_learning else None
+    sign_ins = demo.reset_demo_school(db, curriculum)
     db.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -64,6 +64,14 @@ EXPECTED = {
     "lessons.classes": STAFF,
     "lessons.class_lessons": STAFF,
     "lessons.progress": STAFF,
+    "coverage.dashboard": {"ict_lead", "admin"},
+    "coverage.set_threshold": {"ict_lead", "admin"},
+    "coverage.column": {"ict_lead", "admin"},
+    "coverage.outcome": {"ict_lead", "admin"},
+    "coverage.pupil": {"ict_lead", "admin"},
+    "coverage.pupil_file": {"ict_lead", "admin"},
+    "coverage.export_csv": {"ict_lead", "admin"},
+    "coverage.report": {"ict_lead", "admin"},
 }
 
 
@@ -101,6 +109,9 @@ def url_for_rule(app, rule, world) -> str:
         "attempt_id": 1,
         "number": 1,
         "name": "si-bunny-face.svg",
+        "by": "class",
+        "column_id": world["class"].id,
+        "outcome_id": "or-ks2-1",
     }
     with app.test_request_context():
         from flask import url_for

@@ -1,0 +1,307 @@
+"""The ICT lead's coverage reports: a heatmap of strands against year groups or classes, the
+outcomes and pupils behind each cell, gaps, agreements beside learning, a pupil's whole record,
+CSV exports and a printable termly report for governors."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+from ..models import Pupil, School
+from ..services import audit, consents, coverage
+from ..services.agreements import Rule
+from ..services.coverage import Column, Period
+from ..services.pupil_record import pupil_record
+from .access import allow
+from .agreements import all_rules
+from .database import get_db
+from .lessons import curriculum
+from .policies import local_time_filter, today
+from .spreadsheets import csv_download
+
+bp = Blueprint("coverage", __name__, url_prefix="/coverage")
+
+
+@bp.context_processor
+def _names() -> dict:
+    return {"levels": coverage.LEVELS, "photo_purposes": consents.PURPOSES}
+
+
+LEADS = ("ict_lead", "admin")
+COLUMN_KINDS = ("year", "class")
+
+
+class ThresholdForm(FlaskForm):
+    threshold = IntegerField(
+        "List as a gap below this percentage secure",
+        validators=[
+            InputRequired("Enter a percentage from 0 to 100."),
+            NumberRange(0, 100, "Enter a percentage from 0 to 100."),
+        ],
+    )
+
+
+def _school() -> School:
+    return get_db().get(School, current_user.school_id)
+
+
+def _period() -> Period:
+    periods = coverage.periods(today())
+    return periods.get(request.args.get("period", "all")) or abort(404)
+
+
+def _column(by: str, column_id: int) -> Column:
+    if by not in COLUMN_KINDS:
+        abort(404)
+    return coverage.find_column(get_db(), current_user.school_id, by, column_id) or abort(404)
+
+
+def _pupil_rules() -> list[Rule]:
+    return [rule for rule in all_rules() if rule.audience.subject == "pupil"]
+
+
+def _signed_by_year() -> dict:
+    return coverage.signed_by_year(get_db(), _pupil_rules(), current_user.school_id)
+
+
+@bp.get("/")
+@allow(*LEADS)
+def dashboard():
+    by = request.args.get("by", "year")
+    if by not in COLUMN_KINDS:
+        abort(404)
+    period = _period()
+    school = _school()
+    heatmap = coverage.heatmap(get_db(), curriculum(), school.id, by=by, period=period)
+    return render_template(
+        "coverage/dashboard.html",
+        by=by,
+        period=period,
+        periods=coverage.periods(today()),
+        heatmap=heatmap,
+        gaps=coverage.gaps_below(heatmap, school.coverage_threshold),
+        untaught=coverage.untaught_outcomes(curriculum()),
+        strand_names={strand.id: strand.name for strand in curriculum().strands},
+        signed=_signed_by_year() if by == "year" else {},
+        school=school,
+        form=ThresholdForm(threshold=school.coverage_threshold),
+    )
+
+
+@bp.post("/threshold")
+@allow(*LEADS)
+def set_threshold():
+    form = ThresholdForm()
+    school = _school()
+    if form.validate_on_submit():
+        school.coverage_threshold = form.threshold.data
+        audit.record(
+            get_db(),
+            "coverage-threshold-set",
+            school_id=school.id,
+            actor=current_user.principal,
+            threshold=form.threshold.data,
+        )
+        get_db().commit()
+        flash(f"Gaps are now listed below {form.threshold.data}% secure.")
+    else:
+        flash(" ".join(form.threshold.errors) or "That form was out of date. Please try again.")
+    return redirect(url_for("coverage.dashboard") + "#gaps")
+
+
+@bp.get("/<by>/<int:column_id>")
+@allow(*LEADS)
+def column(by: str, column_id: int):
+    """The outcomes behind one cell (with ?strand=) or a whole year group or class."""
+    group = _column(by, column_id)
+    strand = request.args.get("strand") or None
+    strands = {s.id: s for s in curriculum().strands}
+    if strand is not None and strand not in strands:
+        abort(404)
+    period = _period()
+    rows = coverage.outcome_rows(
+        get_db(), curriculum(), current_user.school_id, group, strand, period
+    )
+    return render_template(
+        "coverage/column.html",
+        group=group,
+        strand=strands.get(strand),
+        strands=strands,
+        rows=rows,
+        period=period,
+    )
+
+
+@bp.get("/<by>/<int:column_id>/<outcome_id>")
+@allow(*LEADS)
+def outcome(by: str, column_id: int, outcome_id: str):
+    group = _column(by, column_id)
+    found = next((o for o in curriculum().outcomes if o.id == outcome_id), None) or abort(404)
+    period = _period()
+    pupils = coverage.pupil_levels(
+        get_db(), curriculum(), current_user.school_id, group, found, period
+    )
+    strand = next(s for s in curriculum().strands if s.id == found.strand)
+    return render_template(
+        "coverage/outcome.html",
+        group=group,
+        outcome=found,
+        strand=strand,
+        pupils=pupils,
+        period=period,
+    )
+
+
+def _own_pupil(pupil_id: int) -> Pupil:
+    pupil = get_db().get(Pupil, pupil_id)
+    if pupil is None or pupil.school_id != current_user.school_id:
+        abort(404)
+    return pupil
+
+
+@bp.get("/pupils/<int:pupil_id>")
+@allow(*LEADS)
+def pupil(pupil_id: int):
+    pupil = _own_pupil(pupil_id)
+    record = pupil_record(get_db(), curriculum(), pupil)
+    _log_access(pupil, "pupil-record-viewed")
+    return render_template(
+        "coverage/pupil.html",
+        record=record,
+        strand_names={strand.id: strand.name for strand in curriculum().strands},
+    )
+
+
+@bp.get("/pupils/<int:pupil_id>.json")
+@allow(*LEADS)
+def pupil_file(pupil_id: int):
+    """The pupil's record as a file, for a subject access request."""
+    pupil = _own_pupil(pupil_id)
+    record = pupil_record(get_db(), curriculum(), pupil)
+    _log_access(pupil, "pupil-record-exported")
+    name = f"pupil-{pupil.reference}-{today().isoformat()}.json"
+    return Response(
+        json.dumps(record.as_data(), indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _log_access(pupil: Pupil, action: str) -> None:
+    audit.record(
+        get_db(),
+        action,
+        school_id=current_user.school_id,
+        actor=current_user.principal,
+        subject=pupil,
+    )
+    get_db().commit()
+
+
+@bp.get("/export.csv")
+@allow(*LEADS)
+def export_csv():
+    """?rows=pupils: one row per pupil and outcome; ?rows=classes: one per class and strand."""
+    period = _period()
+    school_id = current_user.school_id
+    kind = request.args.get("rows", "pupils")
+    audit.record(
+        get_db(),
+        "coverage-exported",
+        school_id=school_id,
+        actor=current_user.principal,
+        rows=kind,
+        period=period.key,
+    )
+    get_db().commit()
+    name = f"coverage-{kind}-{period.key}-{today().isoformat()}.csv"
+    if kind == "classes":
+        return csv_download(name, CLASS_HEADER, _class_rows(school_id, period))
+    if kind != "pupils":
+        abort(404)
+    rows = coverage.pupil_outcome_rows(get_db(), curriculum(), school_id, period)
+    return csv_download(name, PUPIL_HEADER, _pupil_lines(rows))
+
+
+PUPIL_HEADER = [
+    "Pupil reference",
+    "First name",
+    "Last name",
+    "Year group",
+    "Class",
+    "Strand",
+    "Outcome",
+    "Level",
+    "First taught (UK time)",
+    "First secure (UK time)",
+]
+CLASS_HEADER = ["Class", "Pupils", "Strand", "Outcomes", "Taught %", "Secure %"]
+
+
+def _pupil_lines(rows):
+    strands = {strand.id: strand.name for strand in curriculum().strands}
+    for ref, first, last, year, class_name, strand, outcome_id, level, taught, secure in rows:
+        yield (
+            ref,
+            first,
+            last,
+            year,
+            class_name,
+            strands[strand],
+            outcome_id,
+            coverage.LEVELS[level],
+            local_time_filter(taught) if level != "not-taught" else "",
+            local_time_filter(secure) if level == "secure" else "",
+        )
+
+
+def _class_rows(school_id: int, period: Period):
+    heatmap = coverage.heatmap(get_db(), curriculum(), school_id, by="class", period=period)
+    for group in heatmap.columns:
+        for strand in heatmap.strands:
+            share = heatmap.cell(strand.id, group.id)
+            if share.possible:
+                yield (
+                    group.name,
+                    group.pupils,
+                    strand.name,
+                    share.possible // group.pupils if group.pupils else 0,
+                    share.percent_taught,
+                    share.percent_secure,
+                )
+
+
+@bp.get("/report")
+@allow(*LEADS)
+def report():
+    """One printable page for governors: the headline figures and the change since last term."""
+    db = get_db()
+    school = _school()
+    periods = coverage.periods(today())
+    period = _period() if "period" in request.args else periods["term"]
+    term = periods["term"]
+    heatmap = coverage.heatmap(db, curriculum(), school.id, period=period)
+    now = coverage.heatmap(db, curriculum(), school.id)
+    before = coverage.heatmap(db, curriculum(), school.id, period=coverage.until(term.start))
+    signed = _signed_by_year()
+    return render_template(
+        "coverage/report.html",
+        school=school,
+        period=period,
+        periods=periods,
+        heatmap=heatmap,
+        now=now,
+        before=before,
+        term_began=term.began,
+        gaps=coverage.gaps_below(heatmap, school.coverage_threshold),
+        untaught=coverage.untaught_outcomes(curriculum()),
+        signed=signed,
+        signed_total=coverage.signed_total(signed.values()),
+        strand_names={strand.id: strand.name for strand in curriculum().strands},
+        printed_on=today(),
+    )
