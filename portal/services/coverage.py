@@ -101,38 +101,50 @@ def _progress_select(curriculum: Curriculum, *where_done, where_answer=()):
         .join(links, links.c.lesson_id == LessonDone.lesson_id)
         .where(*where_done)
     )
-    right = func.sum(case((QuizAnswer.correct.is_(True), 1), else_=0))
-    secured = (
+    # Right answers per passed attempt and outcome, worked out first and kept (MATERIALIZED):
+    # left to itself, SQLite with planner statistics starts from the lesson list and scans
+    # every attempt in the database, even for one pupil.
+    answers = (
         select(
-            QuizAttempt.pupil_id.label("pupil_id"),
-            links.c.outcome_id,
-            QuizAttempt.school_id.label("school_id"),
-            links.c.strand,
-            links.c.band,
-            QuizAttempt.finished_at.label("taught_at"),
-            QuizAttempt.finished_at.label("secured_at"),
+            QuizAttempt.pupil_id,
+            QuizAttempt.school_id,
+            QuizAttempt.finished_at,
+            QuizAnswer.lesson_id,
+            QuizAnswer.outcome_id,
+            func.sum(case((QuizAnswer.correct.is_(True), 1), else_=0)).label("right"),
         )
-        .select_from(QuizAnswer)
         .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
-        .join(
-            links,
-            and_(
-                links.c.lesson_id == QuizAnswer.lesson_id,
-                links.c.outcome_id == QuizAnswer.outcome_id,
-            ),
-        )
-        .where(QuizAttempt.passed.is_(True), links.c.needed > 0, *where_answer)
+        .where(QuizAttempt.passed.is_(True), *where_answer)
         .group_by(
             QuizAnswer.attempt_id,
             QuizAttempt.pupil_id,
             QuizAttempt.school_id,
             QuizAttempt.finished_at,
+            QuizAnswer.lesson_id,
+            QuizAnswer.outcome_id,
+        )
+        .cte("right_answers")
+        .prefix_with("MATERIALIZED")
+    )
+    secured = (
+        select(
+            answers.c.pupil_id.label("pupil_id"),
             links.c.outcome_id,
+            answers.c.school_id.label("school_id"),
             links.c.strand,
             links.c.band,
-            links.c.needed,
+            answers.c.finished_at.label("taught_at"),
+            answers.c.finished_at.label("secured_at"),
         )
-        .having(right >= links.c.needed)
+        .select_from(answers)
+        .join(
+            links,
+            and_(
+                links.c.lesson_id == answers.c.lesson_id,
+                links.c.outcome_id == answers.c.outcome_id,
+            ),
+        )
+        .where(links.c.needed > 0, answers.c.right >= links.c.needed)
     )
     both = union_all(taught, secured).subquery()
     return select(
