@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test install lint system-deps bench bench-portal bench-quiz clean
+.PHONY: demo test install lint audit system-deps bench bench-portal bench-quiz bench-coverage bench-day clean
 
 demo: install
 	$(BIN)/esafety demo
@@ -27,6 +27,11 @@ system-deps:
 	test -x /usr/bin/chromium || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# Known vulnerabilities in the installed packages (pip-audit, against PyPI). Fails on any, and
+# on any package it could not check; the project itself is left out.
+audit: install
+	$(BIN)/python .ci/audit.py
+
 lint: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
@@ -41,6 +46,14 @@ bench-portal: install
 bench-quiz: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/quiz_load.py
+
+bench-coverage: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/coverage.py
+
+bench-day: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/school_day.py
 
 clean:
 	rm -rf $(VENV) site instance .pytest_cache .ruff_cache

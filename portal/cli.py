@@ -27,8 +27,12 @@ def main() -> None:
 def portal_app(**overrides):
     """The portal app with settings from the environment, for commands that use the database."""
     from portal import create_app
+    from portal.startup import UnsafeStart
 
-    return create_app(overrides or None)
+    try:
+        return create_app(overrides or None)
+    except UnsafeStart as refusal:
+        raise click.ClickException(str(refusal)) from refusal
 
 
 @main.group()
@@ -76,6 +80,77 @@ def audit_verify() -> None:
         f"OK: {report.records} agreement records in {report.schools} "
         f"{'school' if report.schools == 1 else 'schools'}; every chain is intact."
     )
+
+
+@main.command()
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+def backup(dest: Path) -> None:
+    """Copy the database while the portal is in use, check the copy, and write a manifest
+    beside it (DEST.manifest.json); exit 1 if a check fails."""
+    from portal.services.backup import BackupError
+    from portal.services.backup import backup as take_backup
+
+    try:
+        report = take_backup(_database_url(), dest)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    manifest = report.manifest
+    click.echo(
+        f"Backed up the {manifest['source']['kind']} database (schema revision "
+        f"{manifest['schema_revision']}) to {dest}"
+    )
+    click.echo(f"Manifest: {report.manifest_path} (SHA-256 {manifest['sha256']})")
+    _echo_checks(report)
+    click.echo(
+        "The backup holds children's personal data: store it encrypted, where only the people "
+        "who look after the portal can read it."
+    )
+    if not report.ok:
+        click.echo("The backup was written but failed a check above: do not rely on it.", err=True)
+        raise SystemExit(1)
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+def restore(source: Path) -> None:
+    """Bring a backup back into the configured database, which must be empty; check the
+    result and exit 1 if a check fails."""
+    from sqlalchemy.engine import make_url
+
+    from portal.services.backup import BackupError
+    from portal.services.backup import restore as bring_back
+
+    url = _database_url()
+    try:
+        report = bring_back(source, url)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    manifest = report.manifest
+    click.echo(
+        f"Restored {source} (made {manifest['created_at']}, schema revision "
+        f"{manifest['schema_revision']}) into {make_url(url).render_as_string()}"
+    )
+    _echo_checks(report)
+    if not report.ok:
+        click.echo("The restore failed a check above: do not start the portal on it.", err=True)
+        raise SystemExit(1)
+
+
+def _database_url() -> str:
+    """The configured database, without building the portal (no policies or lessons needed)."""
+    from flask import Flask
+
+    from portal.settings import load_settings
+
+    instance = Path(Flask("portal", instance_relative_config=True).instance_path)
+    return load_settings(instance)["DATABASE_URL"]
+
+
+def _echo_checks(report) -> None:
+    for check in report.checks:
+        click.echo(f"  {check}")
+    for note in report.notes:
+        click.echo(note)
 
 
 @main.group()
@@ -128,6 +203,64 @@ def coverage_rebuild() -> None:
     click.echo("OK: coverage worked out again for every school.")
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="List what would go, and change nothing.")
+def retention(dry_run: bool) -> None:
+    """Remove or anonymise personal data past its retention period (ESAFETY_RETAIN_*);
+    agreement records are never changed."""
+    from portal.services import retention as schedule
+
+    app = portal_app()
+    try:
+        periods = schedule.Periods.from_config(app.config)
+        with app.extensions["esafety.sessions"]() as db:
+            plan = (schedule.plan if dry_run else schedule.run)(db, periods)
+            names = schedule.school_names(db, plan.school_ids())
+            if not dry_run:
+                db.commit()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        app.extensions["esafety.engine"].dispose()
+    _echo_retention(plan, names)
+    if plan.empty:
+        click.echo("Nothing is past its retention period.")
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+    else:
+        removed, people = sum(plan.totals().values()), len(plan.people)
+        click.echo(
+            f"Removed {removed} rows and anonymised {people} "
+            f"{'person' if people == 1 else 'people'}; the run is in the audit log."
+        )
+
+
+def _echo_retention(plan, names) -> None:
+    periods = plan.periods
+    click.echo(
+        f"Kept: learning {periods.learning_days} days after a pupil leaves; names beside "
+        f"agreements {periods.agreements_years} years after a person leaves; sign-ins "
+        f"{periods.sign_in_days} days; sent email {periods.sent_mail_days} days; audit log "
+        f"{periods.audit_years} years."
+    )
+    for school_id in plan.school_ids():
+        click.echo(names.get(school_id, f"school {school_id}"))
+        for table, count in plan.rows_of(school_id).items():
+            click.echo(f"  {table:20} {count:>7}")
+        for person in plan.people:
+            if person.school_id == school_id:
+                click.echo(
+                    f"  anonymise {person.kind} {person.id}: {person.name} "
+                    f"(left {person.left_at:%Y-%m-%d})"
+                )
+        kept = plan.named_agreements.get(school_id)
+        if kept:
+            click.echo(
+                f"  {kept} agreement records by or about people past every period are kept "
+                "unchanged, with the name typed when agreeing or a remark"
+            )
+
+
 @main.command("send-mail")
 @click.option("--watch", is_flag=True, help="Keep sending every few seconds until Ctrl+C.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between runs.")
@@ -135,11 +268,10 @@ def send_mail(watch: bool, interval: float) -> None:
     """Send the emails waiting in the outbox (sign-in links, password resets)."""
     import time
 
-    from portal import create_app
     from portal.services.mail import outbox_counts
     from portal.web.mailer import app_transport, deliver_once
 
-    app = create_app()
+    app = portal_app()
     try:
         transport = app_transport(app)
     except (RuntimeError, ValueError) as error:
@@ -358,6 +490,7 @@ def serve(root: Path, bind: str, workers: int) -> None:
     """Serve the built site and the portal for real use (gunicorn where installed)."""
     import os
     import shutil
+    import sys
 
     site_dir = (root / "site").resolve()
     if not site_dir.is_dir():
@@ -365,8 +498,13 @@ def serve(root: Path, bind: str, workers: int) -> None:
     os.environ["ESAFETY_SITE_DIR"] = str(site_dir)
     # The portal shows and records the same policies the site was built from.
     os.environ.setdefault("ESAFETY_POLICIES_DIR", str((root / "policies").resolve()))
-    portal_app()  # fail now, with its message, if a setting is wrong
-    gunicorn = shutil.which("gunicorn")
+    # Fail now, with its message, if a setting is wrong or the workers would share an
+    # SQLite database through a library that can corrupt it.
+    portal_app(SERVER_WORKERS=workers).extensions["esafety.engine"].dispose()
+    # gunicorn beside this Python first: a service started by its full path has no venv on PATH.
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which(
+        "gunicorn"
+    )
     if gunicorn:
         arguments = [gunicorn, "--workers", str(workers), "--bind", bind, "portal.wsgi:create()"]
         os.execv(gunicorn, arguments)  # noqa: S606 - gunicorn takes over this process

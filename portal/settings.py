@@ -77,6 +77,14 @@ SETTINGS = (
         "store such as `redis://host:6379` when running several server processes.",
     ),
     Setting(
+        "PROXY_HOPS",
+        0,
+        "How many reverse proxies (such as nginx) stand in front of the portal. The portal "
+        "trusts that many `X-Forwarded-For`, `-Proto`, `-Host` and `-Port` headers, to learn "
+        "each visitor's own address and that they came over HTTPS. 0 trusts none; set 1 "
+        "behind one nginx, and never more than the proxies you run.",
+    ),
+    Setting(
         "CURRICULUM_DIR",
         "curriculum",
         "The folder of lessons and quizzes (relative to where the portal starts); checked when "
@@ -89,6 +97,32 @@ SETTINGS = (
         "built from. Each published version is recorded when the portal starts, and the portal "
         "will not start if the text of a recorded version has changed.",
     ),
+    Setting(
+        "RETAIN_LEARNING_DAYS",
+        365,
+        "Days a pupil's lessons done, quiz attempts and answers and outcome levels are kept "
+        "after they leave; then `esafety retention` deletes them.",
+    ),
+    Setting(
+        "RETAIN_AGREEMENTS_YEARS",
+        6,
+        "Years after a person leaves that their name is kept beside their agreement records, "
+        "as evidence. The records themselves are never changed or deleted; once every "
+        "retention period has passed since the person left, `esafety retention` anonymises "
+        "them.",
+    ),
+    Setting(
+        "RETAIN_SIGN_IN_DAYS",
+        30,
+        "Days a sign-in session is kept after it was last used, and a sign-in link or class "
+        "sign-in after it expired.",
+    ),
+    Setting(
+        "RETAIN_SENT_MAIL_DAYS",
+        90,
+        "Days a sent email (and the note of a reminder sent) is kept in the outbox.",
+    ),
+    Setting("RETAIN_AUDIT_YEARS", 2, "Years audit log events are kept."),
     Setting(
         "DEMO", False, "Demo mode: plain-HTTP cookies and mail written to files. Never in real use."
     ),
@@ -118,3 +152,42 @@ def _typed(raw: str, setting: Setting) -> Any:
         except ValueError:
             raise ValueError(f"{setting.env} must be a whole number, not {raw!r}") from None
     return raw
+
+
+TABLE_START = (
+    "<!-- The settings table below is made from portal/settings.py by "
+    "`python -m portal.settings --write FILE`: change a setting there, not here. -->"
+)
+TABLE_END = "<!-- End of the settings table. -->"
+
+
+def settings_table() -> str:
+    """Every setting as a Markdown table: variable, default and meaning."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    rows += [f"| `{s.env}` | {_shown(s.default)} | {s.help} |" for s in SETTINGS]
+    return "\n".join(rows) + "\n"
+
+
+def _shown(default: Any) -> str:
+    if default == "":
+        return "(empty)"
+    return f"`{str(default).lower() if isinstance(default, bool) else default}`"
+
+
+def write_settings_table(path: Path) -> None:
+    """Replace the table between TABLE_START and TABLE_END in a Markdown file."""
+    text = path.read_text()
+    start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
+    path.write_text(f"{text[:start]}\n\n{settings_table()}\n{text[end:]}")
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Print or write the table of every setting.")
+    parser.add_argument("--write", type=Path, help="a Markdown file holding the table markers")
+    arguments = parser.parse_args()
+    if arguments.write:
+        write_settings_table(arguments.write)
+    else:
+        print(settings_table(), end="")

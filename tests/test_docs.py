@@ -7,8 +7,9 @@ import pytest
 from portal.cli import main
 from portal.content.policies import ACCEPTED_BY, POLICY_FIELDS, RENEW, VERSION_FIELDS
 from portal.content.tables import TABLE_KINDS
-from portal.settings import SETTINGS
+from portal.settings import SETTINGS, TABLE_END, TABLE_START, settings_table
 from portal.site.plugin import EsafetyConfig
+from portal.wsgi import SITE_HEADERS
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +58,41 @@ def test_every_table_kind_and_its_fields_are_documented(authors_guide, kind):
 @pytest.mark.parametrize("setting", [setting.env for setting in SETTINGS])
 def test_every_portal_setting_is_documented(readme, setting):
     assert f"| `{setting}` |" in readme
+
+
+@pytest.fixture(scope="module")
+def admin_guide(project):
+    return (project / "docs" / "administrators.md").read_text()
+
+
+def test_the_administrators_guide_has_the_settings_table_made_from_settings_py(admin_guide):
+    start = admin_guide.index(TABLE_START) + len(TABLE_START)
+    table = admin_guide[start : admin_guide.index(TABLE_END)]
+    assert table.strip() == settings_table().strip(), (
+        "The settings table in docs/administrators.md is out of date: run "
+        "`.venv/bin/python -m portal.settings --write docs/administrators.md`"
+    )
+
+
+@pytest.mark.parametrize("setting", [setting.env for setting in SETTINGS])
+def test_every_portal_setting_is_in_the_administrators_guide(admin_guide, setting):
+    assert f"| `{setting}` |" in admin_guide
+
+
+@pytest.mark.parametrize("header", sorted(SITE_HEADERS))
+def test_the_guides_nginx_snippet_sends_the_headers_the_site_is_served_with(admin_guide, header):
+    assert f'add_header {header} "{SITE_HEADERS[header]}" always;' in admin_guide
+
+
+def test_every_command_the_administrators_guide_names_exists(admin_guide):
+    named = re.findall(r"(?:`|bin/)esafety ([a-z-]+)(?: ([a-z-]+))?", admin_guide)
+    assert len(named) > 10
+    for command, word in named:
+        assert command in main.commands, f"esafety {command}"
+        group = main.commands[command]
+        if hasattr(group, "commands"):
+            assert word in group.commands, f"esafety {command} {word}"
+
+
+def test_the_administrators_guide_is_on_the_site(project):
+    assert "- For administrators: administrators.md" in (project / "mkdocs.yml").read_text()

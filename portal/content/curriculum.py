@@ -203,6 +203,13 @@ def _load_lesson(
     for field in LESSON_FIELDS:
         if meta.get(field) in (None, "", []):
             problems.add(path, meta.line or 1, f"the lesson is missing '{field}'")
+    for field in ("strands", "outcomes"):
+        if field in meta and not isinstance(meta[field], list):
+            problems.add(path, meta.line_of(field), f"'{field}' must be a list ('- ' lines)")
+    try:
+        minutes = int(meta.get("minutes") or 0)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: .inf
+        problems.add(path, meta.line_of("minutes"), "'minutes' must be a whole number")
     if len(problems.errors) > before:
         return None
     band = next((b for b in bands if b.id == str(meta["band"])), None)
@@ -244,7 +251,7 @@ def _load_lesson(
         band.id,
         lesson_strands,
         lesson_outcomes,
-        int(meta["minutes"]),
+        minutes,
         tuple(sections),
         tuple(questions),
         grade,
@@ -297,10 +304,17 @@ def _sections(
 def _check_image(
     src: str, alt: str | None, path: Path, root: Path, line: int, problems: Problems
 ) -> None:
-    if not (alt or "").strip():
+    if not isinstance(alt, str) or not alt.strip():
         problems.add(path, line, f"the image {src} has no alt text: describe it in words")
-    if not (root / src.removeprefix("../../")).is_file():
+    if not _is_file(root / src.removeprefix("../../")):
         problems.add(path, line, f"the image {src} does not exist")
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # such as a name too long for the file system
+        return False
 
 
 def _load_quiz(
@@ -369,6 +383,9 @@ def _question(
             item.line_of("outcome"),
             f"{name} is mapped to '{item['outcome']}', which the lesson does not teach",
         )
+    if not isinstance(item["options"], list):
+        problems.add(path, item.line_of("options"), f"{name}: 'options' must be a list")
+        return None
     options = [_option(o, name, kind, path, root, problems) for o in item["options"]]
     options = [o for o in options if o is not None]
     correct = sum(o.correct for o in options)

@@ -183,7 +183,10 @@ def _load_version(path: Path, profile: SchoolProfile, problems: Problems) -> Pol
             f"status must be draft or published, not '{meta['status']}'",
         )
     for field in ("approved_on", "effective_from", "review_by"):
-        if field in meta and not isinstance(meta[field], dt.date):
+        # A date, without a time: a datetime cannot be compared with the days policies use.
+        if field in meta and (
+            not isinstance(meta[field], dt.date) or isinstance(meta[field], dt.datetime)
+        ):
             problems.add(path, meta.line_of(field), f"'{field}' must be a date as YYYY-MM-DD")
     for match in HEADING_1.finditer(body):
         problems.add(
@@ -237,7 +240,7 @@ def _choices(
         problems.add(path, meta.line_of(field), f"'{field}' must be a list")
         return ()
     for value in values:
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             problems.add(
                 path,
                 meta.line_of(field),

@@ -1,14 +1,19 @@
 """How hard a text is to read, as a US school grade (Flesch-Kincaid), from plain words.
 
 textstat 0.7.4 is pinned: later releases download a dictionary on first use, and the check must
-work offline.
+work offline. It imports `pkg_resources`, which setuptools 80 (the release line without known
+vulnerabilities that still has it) marks as deprecated with a warning; that warning is silenced
+here and nowhere else.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 
-import textstat
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    import textstat
 
 _MARKS = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|[#*_>`|]")
 

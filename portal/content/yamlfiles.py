@@ -25,13 +25,34 @@ class LineDict(dict):
 class _LineLoader(yaml.SafeLoader):
     """`yaml.safe_load` plus line numbers and a refusal of duplicate keys."""
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value YAML's own constructors cannot make (a date such as 2025-02-30, or
+        `!!int abc`) is a problem at its line, not a crash."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ArithmeticError, AttributeError, KeyError, TypeError, ValueError) as error:
+            value = node.value if isinstance(node, yaml.ScalarNode) else node.tag
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{value}' cannot be read ({error})", node.start_mark
+            ) from None
+
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
+    if not isinstance(node, yaml.MappingNode):  # such as `!!map 1`
+        raise yaml.constructor.ConstructorError(
+            None, None, "expected 'field: value' lines here", node.start_mark
+        )
     data = LineDict()
     yield data
     data.line = node.start_mark.line + 1
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a single word or value, not a list", key_node.start_mark
+            ) from None
         if key in data.key_lines:
             raise yaml.constructor.ConstructorError(
                 None, None, f"'{key}' appears twice", key_node.start_mark
@@ -57,13 +78,29 @@ def parse_yaml(text: str, path: Path, problems: Problems, first_line: int = 1) -
     return None
 
 
+def read_text(path: Path, problems: Problems) -> str | None:
+    """The file's text, as `read_text` gives it (any line ending read as \\n); None, with the
+    line of its first bad byte recorded, if it is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problems.add(path, line, "this file is not saved as UTF-8: save it again as UTF-8")
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def load_yaml_file(path: Path, problems: Problems) -> Any:
-    return parse_yaml(path.read_text(encoding="utf-8"), path, problems)
+    text = read_text(path, problems)
+    return None if text is None else parse_yaml(text, path, problems)
 
 
 def split_front_matter(path: Path, problems: Problems) -> tuple[LineDict | None, str, int]:
     """Return (front matter, body, line number where the body starts)."""
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, problems)
+    if text is None:
+        return None, "", 1
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
         problems.add(path, 1, "a version file must start with front matter between '---' lines")

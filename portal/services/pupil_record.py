@@ -1,29 +1,40 @@
-"""Everything the school holds about one pupil's e-safety work, in one place: lessons, quiz
-results per outcome, agreements and photo choices. The page the ICT lead opens and the file
-a subject access request is answered with are both made from this."""
+"""Everything the school holds about one pupil, in one place: their details and sign-in
+account (never a password or picture hash), their parents and carers, lessons, quiz results per
+outcome, agreements, photo choices with every change, and the audit log about them. The page the
+ICT lead opens and the file a subject access request is answered with are both made from this.
+
+Nothing about another pupil goes in: people are named only when they are this pupil, one of
+their parents or carers, or a member of staff; anyone else is described by their part alone.
+The helpers at the end are shared with services/parent_record.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..content.curriculum import Curriculum
 from ..models import (
     Acceptance,
+    AuditEvent,
+    ImageConsent,
     LessonDone,
+    LoginSession,
     OutcomeProgress,
     Parent,
+    ParentLink,
     PolicyVersionRecord,
     Pupil,
     QuizAttempt,
     Staff,
+    Visitor,
 )
 from . import consents
-from .agreements import SUBJECTS
 
 ACTING_AS = {
     "self": "Their own signature",
@@ -69,6 +80,57 @@ class AgreementLine:
     actor: str
     method: str
     created_at: dt.datetime
+    signed_name: str | None = None  # the name typed when agreeing online
+    remark: str | None = None  # a note by the member of staff who recorded it
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    """Facts about a sign-in account; never a password, picture or two-factor secret."""
+
+    username: str | None
+    password_set: bool
+    pictures_set: bool
+    failed_attempts: int
+    paused_until: dt.datetime | None
+    added_at: dt.datetime
+    left_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    """A parent or carer linked to the pupil."""
+
+    name: str
+    relationship: str | None
+    left_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class PhotoChoiceLine:
+    """One answer about one use of a pupil's photo, as it was given."""
+
+    purpose: str
+    given: bool
+    by: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    at: dt.datetime
+    action: str
+    what: str
+    by: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    """A sign-in session still on record (sessions end when people sign out)."""
+
+    started_at: dt.datetime
+    last_used_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -79,16 +141,14 @@ class PupilRecord:
     outcomes: list[OutcomeLine]
     agreements: list[AgreementLine]
     photo_choices: dict[str, bool | None]
+    account: AccountLine | None = None
+    parents: list[ContactLine] = dataclasses.field(default_factory=list)
+    photo_history: list[PhotoChoiceLine] = dataclasses.field(default_factory=list)
+    sessions: list[SessionLine] = dataclasses.field(default_factory=list)
+    audit: list[AuditLine] = dataclasses.field(default_factory=list)
 
     def as_data(self) -> dict[str, Any]:
         """Plain data for the machine-readable export; times in ISO 8601 (UTC)."""
-
-        def plain(value: Any) -> Any:
-            return value.isoformat() + "Z" if isinstance(value, dt.datetime) else value
-
-        def rows(items: list) -> list[dict[str, Any]]:
-            return [{k: plain(v) for k, v in vars(item).items()} for item in items]
-
         pupil = self.pupil
         return {
             "pupil": {
@@ -98,16 +158,21 @@ class PupilRecord:
                 "year_group": pupil.year_group,
                 "class": pupil.school_class.name if pupil.school_class else None,
             },
+            "sign_in_account": plain(self.account),
+            "parents_and_carers": rows(self.parents),
             "lessons_done": rows(self.lessons),
             "quiz_attempts": rows(self.attempts),
             "outcomes": rows(self.outcomes),
             "agreements": rows(self.agreements),
             "photo_choices": self.photo_choices,
+            "photo_choice_history": rows(self.photo_history),
+            "sign_in_sessions": rows(self.sessions),
+            "audit_log": rows(self.audit),
         }
 
 
 def pupil_record(db: Session, curriculum: Curriculum, pupil: Pupil) -> PupilRecord:
-    """A handful of queries, each for this pupil only."""
+    """A few queries, each for this pupil only."""
     titles = {lesson.id: lesson.title for lesson in curriculum.lessons}
     outcomes = {outcome.id: outcome for outcome in curriculum.outcomes}
     lessons = [
@@ -147,17 +212,71 @@ def pupil_record(db: Session, curriculum: Curriculum, pupil: Pupil) -> PupilReco
         )
     ]
     choices = consents.current(db, [pupil.id])[pupil.id]
+    links = db.execute(
+        select(Parent, ParentLink.relationship_to_pupil)
+        .join(ParentLink, ParentLink.parent_id == Parent.id)
+        .where(ParentLink.pupil_id == pupil.id, Parent.school_id == pupil.school_id)
+        .order_by(Parent.name)
+    ).all()
+    known = Known(pupil.school_id, pupils={pupil.id: "the pupil"})
     return PupilRecord(
         pupil=pupil,
         lessons=lessons,
         attempts=attempts,
         outcomes=levels,
-        agreements=_agreements(db, pupil),
+        agreements=_agreements(db, pupil, known),
         photo_choices={purpose: c.given if c else None for purpose, c in choices.items()},
+        account=AccountLine(
+            username=pupil.username,
+            password_set=pupil.password_hash is not None,
+            pictures_set=pupil.picture_password_hash is not None,
+            failed_attempts=pupil.failed_attempts or 0,
+            paused_until=pupil.locked_until,
+            added_at=pupil.created_at,
+            left_at=pupil.left_at,
+        ),
+        parents=[ContactLine(p.name, relationship, p.left_at) for p, relationship in links],
+        photo_history=_photo_history(db, pupil, known),
+        sessions=session_lines(db, "pupil", pupil.id),
+        audit=audit_lines(db, pupil.school_id, "pupil", pupil.id, known, also=_photo_lookups),
     )
 
 
-def _agreements(db: Session, pupil: Pupil) -> list[AgreementLine]:
+def _photo_history(db: Session, pupil: Pupil, known: Known) -> list[PhotoChoiceLine]:
+    choices = list(
+        db.scalars(
+            select(ImageConsent)
+            .where(ImageConsent.pupil_id == pupil.id, ImageConsent.school_id == pupil.school_id)
+            .order_by(ImageConsent.id)
+        )
+    )
+    names = known.names(db, [(row.actor_type, row.actor_id) for row in choices])
+    return [
+        PhotoChoiceLine(
+            consents.PURPOSES.get(row.purpose, row.purpose),
+            row.given,
+            names[(row.actor_type, row.actor_id)],
+            row.created_at,
+        )
+        for row in choices
+    ]
+
+
+def _photo_lookups(db: Session, school_id: int, pupil_id: int) -> list[AuditEvent]:
+    """Staff looking up photo permissions for several pupils at once, this one among them."""
+    return [
+        event
+        for event in db.scalars(
+            select(AuditEvent).where(
+                AuditEvent.school_id == school_id,
+                AuditEvent.action == "photo-permissions-viewed",
+            )
+        )
+        if pupil_id in (event.detail or {}).get("pupils", [])
+    ]
+
+
+def _agreements(db: Session, pupil: Pupil, known: Known) -> list[AgreementLine]:
     rows = db.execute(
         select(Acceptance, PolicyVersionRecord)
         .join(PolicyVersionRecord, PolicyVersionRecord.id == Acceptance.policy_version_id)
@@ -168,7 +287,7 @@ def _agreements(db: Session, pupil: Pupil) -> list[AgreementLine]:
         )
         .order_by(Acceptance.id)
     ).all()
-    names = _actor_names(db, pupil, [record for record, _ in rows])
+    names = known.names(db, [(record.actor_type, record.actor_id) for record, _ in rows])
     return [
         AgreementLine(
             policy=version.title,
@@ -176,27 +295,149 @@ def _agreements(db: Session, pupil: Pupil) -> list[AgreementLine]:
             content_hash=record.content_hash,
             action=record.action,
             acting_as=ACTING_AS.get(record.acting_as, record.acting_as),
-            actor=names.get((record.actor_type, record.actor_id), "Unknown"),
+            actor=names[(record.actor_type, record.actor_id)],
             method=record.method,
             created_at=record.created_at,
+            signed_name=record.signed_name,
+            remark=record.remark,
         )
         for record, version in rows
     ]
 
 
-def _actor_names(db: Session, pupil: Pupil, records: list[Acceptance]) -> dict:
-    """Who acted: the pupil, one of their parents or carers, or a member of staff."""
-    wanted: dict[str, set[int]] = {}
-    for record in records:
-        wanted.setdefault(record.actor_type, set()).add(record.actor_id)
-    names = {}
-    for kind, ids in wanted.items():
-        model = SUBJECTS.get(kind)
-        if model not in (Pupil, Parent, Staff):
-            continue
-        for person in db.scalars(
-            select(model).where(model.id.in_(ids), model.school_id == pupil.school_id)
-        ):
-            label = {Pupil: "the pupil", Parent: "parent or carer", Staff: "staff"}[model]
-            names[(kind, person.id)] = f"{person.name} ({label})"
-    return names
+# --- Shared with the parent's record --------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON can hold it: times in ISO 8601 (UTC), records as dictionaries."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat() + "Z"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {item.name: plain(getattr(value, item.name)) for item in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
+def rows(items: Iterable[Any]) -> list[Any]:
+    return [plain(item) for item in items]
+
+
+PARTS = {"pupil": "a pupil", "parent": "a parent or carer", "staff": "a member of staff"}
+MODELS: dict[str, type] = {"pupil": Pupil, "parent": Parent, "staff": Staff, "visitor": Visitor}
+
+
+@dataclass
+class Known:
+    """Whom a record may name: staff of the school, the parents and carers of the school, and
+    only the pupils listed here (the record's own pupil, or a parent's own children), with how
+    each is described. Anyone else is described by their part alone, never named."""
+
+    school_id: int
+    pupils: dict[int, str] = dataclasses.field(default_factory=dict)
+    parents: dict[int, str] | None = None  # None: any parent or carer of the school, by name
+
+    def names(self, db: Session, people: Iterable[tuple[str | None, int | None]]) -> dict:
+        wanted: dict[str, set[int]] = {}
+        for kind, person_id in people:
+            if kind in MODELS and person_id is not None:
+                wanted.setdefault(kind, set()).add(person_id)
+        found: dict[tuple[Any, Any], str] = {}
+        for kind, ids in wanted.items():
+            model = MODELS[kind]
+            for person in db.scalars(
+                select(model).where(model.id.in_(ids), model.school_id == self.school_id)
+            ):
+                label = self._label(kind, person.id)
+                if label is not None:
+                    found[(kind, person.id)] = f"{person.name} ({label})"
+        return _Names(found)
+
+    def _label(self, kind: str, person_id: int) -> str | None:
+        if kind == "staff":
+            return "staff"
+        if kind == "pupil":
+            return self.pupils.get(person_id)
+        if kind == "parent":
+            return "parent or carer" if self.parents is None else self.parents.get(person_id)
+        return None
+
+
+class _Names(dict):
+    """Names by (kind, id); anyone not named is described by their part."""
+
+    def __missing__(self, key: tuple[Any, Any]) -> str:
+        kind, _ = key
+        return PARTS.get(kind, "the portal") if kind else "the portal"
+
+
+ACTIONS = {
+    "signed-in": "Signed in",
+    "signed-out": "Signed out",
+    "sign-in-failed": "A sign-in was tried with a wrong password, pictures or code",
+    "locked-out": "The account was paused after wrong tries",
+    "unlocked": "The account was opened again by staff",
+    "password-changed": "The password was changed",
+    "login-card-made": "A login card was made",
+    "sign-in-link-sent": "A sign-in link was emailed",
+    "photo-choices-changed": "Photo choices were changed",
+    "photo-permissions-viewed": "Photo permissions were looked up by staff",
+    "agreements-signed": "Agreed online",
+    "agreement-recorded-for": "An agreement was recorded by staff",
+    "agreement-withdrawn": "An agreement was withdrawn by staff",
+    "pupil-record-viewed": "This record was opened by staff",
+    "pupil-record-exported": "This record was downloaded by staff",
+    "parent-record-viewed": "This record was opened by staff",
+    "parent-record-exported": "This record was downloaded by staff",
+}
+HIDDEN_DETAIL = ("pupils",)  # ids of the other pupils looked up at the same time
+
+
+def audit_lines(
+    db: Session,
+    school_id: int,
+    kind: str,
+    person_id: int,
+    known: Known,
+    also=None,
+) -> list[AuditLine]:
+    """Every audit event by or about this person (and `also`'s events), oldest first."""
+    events = {
+        event.id: event
+        for event in db.scalars(
+            select(AuditEvent).where(
+                AuditEvent.school_id == school_id,
+                or_(
+                    and_(AuditEvent.subject_type == kind, AuditEvent.subject_id == person_id),
+                    and_(AuditEvent.actor_type == kind, AuditEvent.actor_id == person_id),
+                ),
+            )
+        )
+    }
+    for event in also(db, school_id, person_id) if also else ():
+        events[event.id] = event
+    ordered = sorted(events.values(), key=lambda event: (event.at, event.id))
+    names = known.names(db, [(event.actor_type, event.actor_id) for event in ordered])
+    return [
+        AuditLine(
+            at=event.at,
+            action=event.action,
+            what=ACTIONS.get(event.action, event.action.replace("-", " ").capitalize()),
+            by=names[(event.actor_type, event.actor_id)],
+            detail={k: v for k, v in (event.detail or {}).items() if k not in HIDDEN_DETAIL},
+        )
+        for event in ordered
+    ]
+
+
+def session_lines(db: Session, kind: str, person_id: int) -> list[SessionLine]:
+    return [
+        SessionLine(row.created_at, row.last_seen_at)
+        for row in db.scalars(
+            select(LoginSession)
+            .where(LoginSession.principal_type == kind, LoginSession.principal_id == person_id)
+            .order_by(LoginSession.created_at)
+        )
+    ]

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -198,6 +199,12 @@ def _cell_problems(values: dict[str, str], columns: tuple[Column, ...]) -> list[
             problems.append(f"The {column.label} is blank.")
         elif column.max_length and len(value) > column.max_length:
             problems.append(f"The {column.label} is longer than {column.max_length} characters.")
+        elif any(unicodedata.category(character) == "Cc" for character in value):
+            # Such as NUL, which PostgreSQL cannot store: the import would fail half-way.
+            problems.append(
+                f"The {column.label} has a hidden control character in it. Retype it in your "
+                "MIS or spreadsheet, then save the file again as CSV UTF-8."
+            )
     return problems
 
 

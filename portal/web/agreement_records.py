@@ -48,9 +48,10 @@ from ..years import year_label
 from .access import STAFF, allow
 from .agreements import all_rules
 from .database import get_db
+from .downloads import csv_download
 from .forms import choices, strip
+from .ids import record_id
 from .policies import local_time_filter, today
-from .spreadsheets import csv_download
 from .urls import how_long, public_url
 
 bp = Blueprint("agreement_records", __name__, url_prefix="/agreements")
@@ -105,7 +106,7 @@ def _classes() -> list[SchoolClass]:
 def _chosen_class(rule: Rule | None = None) -> SchoolClass | None:
     if rule is not None and rule.audience.subject not in ("pupil", "parent"):
         return None
-    class_id = request.values.get("class_id", type=int)
+    class_id = request.values.get("class_id", type=record_id)
     if not class_id:
         return None
     return parents.class_of_school(get_db(), current_user.school_id, class_id)

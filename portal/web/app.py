@@ -8,10 +8,12 @@ from typing import Any
 
 from flask import Flask
 from markupsafe import Markup
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..settings import load_settings
+from ..startup import check_safe_to_start
 from ..years import year_label
-from . import access, agreements, database, login, policies, security
+from . import access, agreements, database, ids, login, policies, security
 
 
 def build_app(config: dict[str, Any] | None = None) -> Flask:
@@ -27,7 +29,10 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     app.config.update(settings)  # settings, and any overrides the caller passed, win
+    check_safe_to_start(settings, debug=app.debug)  # outside demo mode; says what to set
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _demo_secret(app, settings)
+    if hops := settings["PROXY_HOPS"]:  # trust that many proxies' X-Forwarded-* headers
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     database.init_app(app)
     try:
         policies.init_app(app)  # records published versions; refuses to start if one changed
@@ -39,6 +44,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     access.init_app(app)
     agreements.init_app(app)  # after access: staff accept their AUP before other pages
+    ids.init_app(app)  # before the routes: ids in addresses stop at what a database holds
     _register_blueprints(app)
     app.context_processor(_school_name)
     app.add_template_filter(year_label)
@@ -47,13 +53,24 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, agreement_records, auth, coverage, home, lessons, parents, pupils
+    from . import (
+        admin,
+        agreement_records,
+        auth,
+        coverage,
+        data_requests,
+        home,
+        lessons,
+        parents,
+        pupils,
+    )
 
     for blueprint in (home.bp, auth.bp, admin.bp, parents.bp, pupils.bp, lessons.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(agreements.bp)
     app.register_blueprint(agreement_records.bp)
     app.register_blueprint(coverage.bp)
+    app.register_blueprint(data_requests.bp)
 
 
 def _demo_secret(app: Flask, settings: dict[str, Any]) -> str:

@@ -4,9 +4,7 @@ CSV exports and a printable termly report for governors."""
 
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
@@ -19,10 +17,10 @@ from ..services.coverage import Column, Period
 from ..services.pupil_record import pupil_record
 from .access import allow
 from .agreements import all_rules
-from .database import get_db
+from .database import get_db, log_access
+from .downloads import csv_download, json_download
 from .lessons import curriculum
 from .policies import local_time_filter, today
-from .spreadsheets import csv_download
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 
@@ -169,7 +167,7 @@ def _own_pupil(pupil_id: int) -> Pupil:
 def pupil(pupil_id: int):
     pupil = _own_pupil(pupil_id)
     record = pupil_record(get_db(), curriculum(), pupil)
-    _log_access(pupil, "pupil-record-viewed")
+    log_access(pupil, "pupil-record-viewed")
     return render_template(
         "coverage/pupil.html",
         record=record,
@@ -183,24 +181,9 @@ def pupil_file(pupil_id: int):
     """The pupil's record as a file, for a subject access request."""
     pupil = _own_pupil(pupil_id)
     record = pupil_record(get_db(), curriculum(), pupil)
-    _log_access(pupil, "pupil-record-exported")
+    log_access(pupil, "pupil-record-exported")
     name = f"pupil-{pupil.reference}-{today().isoformat()}.json"
-    return Response(
-        json.dumps(record.as_data(), indent=2, ensure_ascii=False),
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-def _log_access(pupil: Pupil, action: str) -> None:
-    audit.record(
-        get_db(),
-        action,
-        school_id=current_user.school_id,
-        actor=current_user.principal,
-        subject=pupil,
-    )
-    get_db().commit()
+    return json_download(name, record.as_data())
 
 
 @bp.get("/export.csv")
@@ -210,6 +193,8 @@ def export_csv():
     period = _period()
     school_id = current_user.school_id
     kind = request.args.get("rows", "pupils")
+    if kind not in ("pupils", "classes"):
+        abort(404)  # before the audit log records an export that never happened
     audit.record(
         get_db(),
         "coverage-exported",
@@ -222,8 +207,6 @@ def export_csv():
     name = f"coverage-{kind}-{period.key}-{today().isoformat()}.csv"
     if kind == "classes":
         return csv_download(name, CLASS_HEADER, _class_rows(school_id, period))
-    if kind != "pupils":
-        abort(404)
     rows = coverage.pupil_outcome_rows(get_db(), curriculum(), school_id, period)
     return csv_download(name, PUPIL_HEADER, _pupil_lines(rows))
 

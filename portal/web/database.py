@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, g
+from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from ..db import make_engine, make_session_factory
+from ..services import audit
 
 
 def init_app(app: Flask) -> None:
@@ -25,3 +29,15 @@ def _close(_error: BaseException | None) -> None:
     db = g.pop("db", None)
     if db is not None:
         db.close()
+
+
+def log_access(person: Any, action: str) -> None:
+    """Write down that the signed-in member of staff opened or downloaded someone's record."""
+    audit.record(
+        get_db(),
+        action,
+        school_id=current_user.school_id,
+        actor=current_user.principal,
+        subject=person,
+    )
+    get_db().commit()

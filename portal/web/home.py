@@ -55,6 +55,12 @@ STAFF_LINKS = (
         ("ict_lead", "admin"),
     ),
     (
+        "data_requests.index",
+        "Copies of people's data",
+        "Everything held about a pupil or a parent or carer, for a subject access request.",
+        ("ict_lead", "admin"),
+    ),
+    (
         "agreement_records.class_slips",
         "Record returned slips",
         "Tick the signed paper agreements a class has brought back.",

@@ -111,7 +111,8 @@ def question(attempt_id: int, number: int):
 
 def _chosen(option_count: int) -> list[int]:
     values = request.form.getlist("choice")
-    picked = {int(v) for v in values if v.isdigit() and int(v) < option_count}
+    # isdecimal, not isdigit: "²" is a digit, but int() refuses it.
+    picked = {int(v) for v in values if v.isdecimal() and int(v) < option_count}
     return sorted(picked)
 
 

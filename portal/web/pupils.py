@@ -20,7 +20,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, InputRequired, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from ..models import ClassSignIn, SchoolClass, utcnow
 from ..services import classroom, pupil_accounts
@@ -28,6 +28,7 @@ from ..services.pictures import PICTURES, TO_CHOOSE, check_pictures, is_a_choice
 from .access import STAFF, allow, public
 from .auth import _even_out, finish_sign_in, lockout_rule
 from .database import get_db
+from .ids import MAX_ID, record_id
 from .login import CLASS_DEVICE, sign_out_here
 from .security import limiter
 
@@ -71,7 +72,7 @@ class PicturesForm(FlaskForm):
 
 
 class ClassForm(FlaskForm):
-    class_id = IntegerField(validators=[InputRequired()])
+    class_id = IntegerField(validators=[InputRequired(), NumberRange(0, MAX_ID)])
 
 
 @bp.get("/")
@@ -119,7 +120,7 @@ def login_cards():
             "pupils/cards_choose.html", classes=pupil_accounts.classes(db, school_id)
         )
     school_class = pupil_accounts.school_class(
-        db, school_id, request.args.get("class_id", type=int)
+        db, school_id, request.args.get("class_id", type=record_id)
     )
     if school_class is None:
         abort(404)

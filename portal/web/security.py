@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -25,10 +25,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_characters)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     app.after_request(_headers)
+
+
+def _refuse_nul_characters() -> None:
+    """Nobody types a NUL character (%00), and PostgreSQL can neither store nor compare text
+    holding one (the query fails): refuse such a request before anything reads it."""
+    texts = [request.path]
+    for values in (request.args, request.form):
+        texts += [text for pair in values.items(multi=True) for text in pair]
+    if any("\x00" in text for text in texts):
+        abort(400)
 
 
 def _headers(response: Response) -> Response:

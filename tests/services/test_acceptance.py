@@ -275,7 +275,7 @@ def test_esafety_audit_verify_exits_1_naming_the_record(app, db, family, version
     records = record_four(db, family, version_id)
     for name, value in (
         ("DATABASE_URL", app.config["DATABASE_URL"]),
-        ("SECRET_KEY", "test"),
+        ("SECRET_KEY", "a test secret key, long enough to start"),
         ("POLICIES_DIR", app.config["POLICIES_DIR"]),
     ):
         monkeypatch.setenv(f"ESAFETY_{name}", value)
@@ -430,7 +430,7 @@ def test_db_upgrade_makes_the_tables_then_records_the_versions(tmp_path, project
     url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
     for name, value in (
         ("DATABASE_URL", url),
-        ("SECRET_KEY", "test"),
+        ("SECRET_KEY", "a test secret key, long enough to start"),
         ("POLICIES_DIR", str(project / "policies")),
         ("CURRICULUM_DIR", str(project / "curriculum")),
     ):

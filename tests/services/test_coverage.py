@@ -175,7 +175,7 @@ def test_esafety_coverage_rebuild_and_summary(
 
     for name, value in (
         ("DATABASE_URL", app.config["DATABASE_URL"]),
-        ("SECRET_KEY", "test"),
+        ("SECRET_KEY", "a test secret key, long enough to start"),
         ("POLICIES_DIR", app.config["POLICIES_DIR"]),
         ("CURRICULUM_DIR", str(small_curriculum_tree.folder)),
     ):

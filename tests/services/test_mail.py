@@ -389,7 +389,7 @@ def test_smtp_urls_are_read_with_sensible_default_ports():
 def test_send_mail_command_delivers_and_prints_counts(app, db, database_url, monkeypatch, server):
     for name, value in {
         "ESAFETY_DATABASE_URL": database_url,
-        "ESAFETY_SECRET_KEY": "test secret key",
+        "ESAFETY_SECRET_KEY": "a test secret key, long enough to start",
         "ESAFETY_SMTP_URL": server.url,
         "ESAFETY_MAIL_FROM": FROM,
     }.items():
@@ -409,7 +409,7 @@ def test_send_mail_command_delivers_and_prints_counts(app, db, database_url, mon
 
 def test_send_mail_command_explains_a_bad_setting(app, database_url, monkeypatch):
     monkeypatch.setenv("ESAFETY_DATABASE_URL", database_url)
-    monkeypatch.setenv("ESAFETY_SECRET_KEY", "test secret key")
+    monkeypatch.setenv("ESAFETY_SECRET_KEY", "a test secret key, long enough to start")
     monkeypatch.setenv("ESAFETY_SMTP_URL", "")
     result = CliRunner().invoke(main, ["send-mail"])
     assert result.exit_code == 1

@@ -404,7 +404,10 @@ def test_a_plan_writes_nothing(db, school):
 
 
 def run_cli(database_url, *args):
-    env = {"ESAFETY_DATABASE_URL": database_url, "ESAFETY_SECRET_KEY": "test secret key"}
+    env = {
+        "ESAFETY_DATABASE_URL": database_url,
+        "ESAFETY_SECRET_KEY": "a test secret key, long enough to start",
+    }
     return CliRunner().invoke(main, [str(arg) for arg in args], env=env)
 
 

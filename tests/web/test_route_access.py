@@ -72,6 +72,9 @@ EXPECTED = {
     "coverage.pupil_file": {"ict_lead", "admin"},
     "coverage.export_csv": {"ict_lead", "admin"},
     "coverage.report": {"ict_lead", "admin"},
+    "data_requests.index": {"ict_lead", "admin"},
+    "data_requests.parent": {"ict_lead", "admin"},
+    "data_requests.parent_file": {"ict_lead", "admin"},
 }
 
 
@@ -100,6 +103,7 @@ def url_for_rule(app, rule, world) -> str:
     values = {
         "person_id": world["people"]["pupil"].id,
         "pupil_id": world["people"]["pupil"].id,
+        "parent_id": world["people"]["parent"].id,
         "class_id": world["class"].id,
         "kind": "pupil",
         "token": "not-a-real-token",

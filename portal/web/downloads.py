@@ -1,10 +1,11 @@
-"""CSV downloads that spreadsheets open safely: UTF-8 with a byte order mark, and no cell that
-a spreadsheet would run as a formula."""
+"""Files to download: CSV that spreadsheets open safely (UTF-8 with a byte order mark, and no
+cell that a spreadsheet would run as a formula), and JSON for a subject access request."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,5 +33,13 @@ def csv_download(filename: str, header: list[str], rows: Iterable[Iterable[Any]]
     return Response(
         out.getvalue(),
         mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def json_download(filename: str, data: object) -> Response:
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
