@@ -24,7 +24,6 @@ from ..models import (
     OutboxMessage,
     Parent,
     ParentLink,
-    PolicyVersionRecord,
     Pupil,
     ReminderSent,
 )
@@ -34,6 +33,7 @@ from .pupil_record import (
     AuditLine,
     Known,
     SessionLine,
+    agreement_records,
     audit_lines,
     plain,
     rows,
@@ -179,19 +179,11 @@ def _agreements(
     db: Session, parent: Parent, children: dict[int, str], known: Known
 ) -> list[ParentAgreementLine]:
     """Records this parent made (for themselves or a child) and records about them."""
-    found = db.execute(
-        select(Acceptance, PolicyVersionRecord)
-        .join(PolicyVersionRecord, PolicyVersionRecord.id == Acceptance.policy_version_id)
-        .where(
-            Acceptance.school_id == parent.school_id,
-            or_(
-                (Acceptance.actor_type == "parent") & (Acceptance.actor_id == parent.id),
-                (Acceptance.subject_type == "parent") & (Acceptance.subject_id == parent.id),
-            ),
-        )
-        .order_by(Acceptance.id)
-    ).all()
-    names = known.names(db, [(record.actor_type, record.actor_id) for record, _ in found])
+    by_or_about = or_(
+        (Acceptance.actor_type == "parent") & (Acceptance.actor_id == parent.id),
+        (Acceptance.subject_type == "parent") & (Acceptance.subject_id == parent.id),
+    )
+    found = agreement_records(db, parent.school_id, by_or_about, known)
     return [
         ParentAgreementLine(
             policy=version.title,
@@ -200,13 +192,13 @@ def _agreements(
             action=record.action,
             about=_about(record, parent, children),
             acting_as=ACTING_AS.get(record.acting_as, record.acting_as),
-            actor=names[(record.actor_type, record.actor_id)],
+            actor=actor,
             method=record.method,
             signed_name=record.signed_name,
             remark=record.remark,
             created_at=record.created_at,
         )
-        for record, version in found
+        for record, version, actor in found
     ]
 
 

@@ -276,18 +276,24 @@ def _photo_lookups(db: Session, school_id: int, pupil_id: int) -> list[AuditEven
     ]
 
 
-def _agreements(db: Session, pupil: Pupil, known: Known) -> list[AgreementLine]:
+def agreement_records(db: Session, school_id: int, who, known: Known) -> list[tuple]:
+    """This school's agreement records matching `who`, oldest first: (record, its version,
+    the name of whoever acted)."""
     rows = db.execute(
         select(Acceptance, PolicyVersionRecord)
         .join(PolicyVersionRecord, PolicyVersionRecord.id == Acceptance.policy_version_id)
-        .where(
-            Acceptance.school_id == pupil.school_id,
-            Acceptance.subject_type == "pupil",
-            Acceptance.subject_id == pupil.id,
-        )
+        .where(Acceptance.school_id == school_id, who)
         .order_by(Acceptance.id)
     ).all()
     names = known.names(db, [(record.actor_type, record.actor_id) for record, _ in rows])
+    return [
+        (record, version, names[(record.actor_type, record.actor_id)]) for record, version in rows
+    ]
+
+
+def _agreements(db: Session, pupil: Pupil, known: Known) -> list[AgreementLine]:
+    about_pupil = (Acceptance.subject_type == "pupil") & (Acceptance.subject_id == pupil.id)
+    rows = agreement_records(db, pupil.school_id, about_pupil, known)
     return [
         AgreementLine(
             policy=version.title,
@@ -295,13 +301,13 @@ def _agreements(db: Session, pupil: Pupil, known: Known) -> list[AgreementLine]:
             content_hash=record.content_hash,
             action=record.action,
             acting_as=ACTING_AS.get(record.acting_as, record.acting_as),
-            actor=names[(record.actor_type, record.actor_id)],
+            actor=actor,
             method=record.method,
             created_at=record.created_at,
             signed_name=record.signed_name,
             remark=record.remark,
         )
-        for record, version in rows
+        for record, version, actor in rows
     ]
 
 
