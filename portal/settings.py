@@ -60,6 +60,19 @@ SETTINGS = (
     Setting("CLASS_SIGN_IN_HOURS", 8, "How long a class sign-in stays open on a classroom device."),
     Setting("SESSION_HOURS", 12, "How long a signed-in session lasts without activity."),
     Setting(
+        "SESSION_MAX_HOURS",
+        16,
+        "How long a signed-in session lasts at most, however busy: then everyone signs in "
+        "again, so a session on a shared or lost device does not go on for ever.",
+    ),
+    Setting(
+        "TWO_FACTOR_ROLES",
+        "ict_lead admin",
+        "Staff roles that must use a code from an authenticator app as well as a password, "
+        "separated by spaces (`staff`, `ict_lead`, `admin`). Every member of staff can turn "
+        "it on for themselves.",
+    ),
+    Setting(
         "LINK_REQUESTS_PER_HOUR",
         60,
         "Sign-in link requests allowed from one address in an hour; a parents' evening on the "

@@ -137,10 +137,10 @@ class Staff(Locking, Base):
     left_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
-    @property
-    def needs_two_factor(self) -> bool:
-        """The ICT lead and admins must use a second factor; other staff may."""
-        return self.role in ("ict_lead", "admin") or self.totp_secret is not None
+    def needs_two_factor(self, required_roles: frozenset[str]) -> bool:
+        """Roles the school requires it of must use a second factor; anyone who turned it on
+        uses it too."""
+        return self.role in required_roles or self.totp_secret is not None
 
 
 class Visitor(Base):

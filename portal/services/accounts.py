@@ -104,6 +104,30 @@ def verify_totp(secret: str, code: str, last_step: int | None) -> int | None:
     return None
 
 
+def enrol_second_factor(db: Session, staff: Staff, secret: str, code: str) -> bool:
+    """Turn on (or replace) a member of staff's second factor once they prove the app has the
+    new secret. Callers decide who may: see `may_set_up_at_sign_in` and the account page."""
+    step = verify_totp(secret, code, None)
+    if step is None:
+        return False
+    replaced = staff.totp_secret is not None
+    staff.totp_secret, staff.totp_last_step = secret, step
+    end_all_sessions(db, staff)  # a session started with the old secret ends with it
+    audit.record(
+        db,
+        "two-factor-replaced" if replaced else "two-factor-on",
+        school_id=staff.school_id,
+        subject=staff,
+    )
+    return True
+
+
+def may_set_up_at_sign_in(staff: Staff) -> bool:
+    """Half-way through signing in (password given, no code yet), only an account without a
+    second factor may set one up: otherwise the password alone would be enough to replace it."""
+    return staff.totp_secret is None and staff.left_at is None
+
+
 def check_second_factor(db: Session, staff: Staff, code: str, rule: LockoutRule) -> bool:
     step = None
     if staff.totp_secret and not staff.is_locked(utcnow()):

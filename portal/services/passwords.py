@@ -3,12 +3,14 @@ common passwords, never forced expiry or character-class rules."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 MIN_LENGTH = 10
+MIN_UNGUESSABLE_LETTERS = 6  # letters left once names are taken out: two short words
 MAX_LENGTH = 200
 # OWASP's Argon2id settings (19 MiB, 2 passes, 1 lane): strong against guessing, and cheap
 # enough that a class of 30 signing in at once on a small server does not queue for long.
@@ -47,7 +49,21 @@ def password_problems(password: str, *, avoid: tuple[str, ...] = ()) -> list[str
         return ["This password is too common and easy to guess. Choose another."]
     if len(set(squashed)) < 4:
         return ["This password repeats too few characters. Choose another."]
-    for word in avoid:
-        if word and len(word) >= 3 and word.lower() in lowered:
-            return ["Do not use your name, email address or the school's name."]
+    if _mostly_guessable(squashed, avoid):
+        return ["Do not build it from your name, your email address or the school's name."]
     return []
+
+
+def _mostly_guessable(squashed: str, avoid: tuple[str, ...]) -> bool:
+    """True when little is left of a password once the words of the person's name, email
+    address and school are taken out: "Oakfield Primary 2026" is no secret to anyone who knows
+    where the teacher works."""
+    words = sorted(
+        {word for text in avoid for word in re.findall(r"[a-z]{3,}", text.lower())},
+        key=len,
+        reverse=True,
+    )
+    rest = squashed
+    for word in words:
+        rest = rest.replace(word, "")
+    return len(re.sub(r"[^a-z]", "", rest)) < MIN_UNGUESSABLE_LETTERS

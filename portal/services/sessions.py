@@ -32,11 +32,16 @@ def start_session(db: Session, principal: Any) -> str:
     return token
 
 
-def resume_session(db: Session, token: str, idle_limit: dt.timedelta) -> Any | None:
-    """The person a session token belongs to, if the session is live and they have not left."""
+def resume_session(
+    db: Session, token: str, idle_limit: dt.timedelta, max_age: dt.timedelta
+) -> Any | None:
+    """The person a session token belongs to, if the session is live and they have not left.
+
+    A session ends after `idle_limit` without use, and after `max_age` however busy it is, so
+    a stolen or forgotten session cannot be kept alive for ever by using it."""
     row = db.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash(token)))
     now = utcnow()
-    if row is None or now - row.last_seen_at > idle_limit:
+    if row is None or now - row.last_seen_at > idle_limit or now - row.created_at > max_age:
         return None
     principal = db.get(PRINCIPALS[row.principal_type], row.principal_id)
     if principal is None or principal.left_at is not None or principal.school_id != row.school_id:

@@ -21,12 +21,20 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..models import Staff
+from ..models import School, Staff
 from ..services import accounts, links, mail
 from ..services.passwords import password_problems
 from .access import ROLES, STAFF, allow, public
 from .database import get_db
-from .forms import ChangePasswordForm, CodeForm, EmailForm, NewPasswordForm, StaffSignInForm
+from .forms import (
+    ChangePasswordForm,
+    CodeForm,
+    EmailForm,
+    NewPasswordForm,
+    ReplaceCodeForm,
+    StaffSignInForm,
+    TurnOnCodeForm,
+)
 from .login import CLASS_DEVICE, sign_out_everywhere
 from .login import sign_in as start_signed_in
 from .security import limiter
@@ -44,6 +52,10 @@ PENDING_MINUTES = 10
 def lockout_rule() -> accounts.LockoutRule:
     config = current_app.config
     return accounts.LockoutRule(config["LOCKOUT_ATTEMPTS"], config["LOCKOUT_MINUTES"])
+
+
+def two_factor_roles() -> frozenset[str]:
+    return frozenset(current_app.config["TWO_FACTOR_ROLES"].split())
 
 
 def safe_next(target: str | None) -> str | None:
@@ -88,9 +100,10 @@ def staff_sign_in():
             form.password.errors.append(WRONG_DETAILS)
             form.password.data = ""
             _even_out(started)
-        elif staff.needs_two_factor:
+        elif staff.needs_two_factor(two_factor_roles()):
             session["pending_staff"] = staff.id
             session["pending_at"] = time.time()
+            session["pending_setup"] = staff.totp_secret is None
             if staff.totp_secret is None:
                 return redirect(url_for("auth.two_factor_setup"))
             return redirect(url_for("auth.two_factor"))
@@ -125,7 +138,7 @@ def two_factor():
         ok = accounts.check_second_factor(db, staff, form.code.data, lockout_rule())
         db.commit()
         if ok:
-            session.pop("pending_staff")
+            _forget_setup()
             return finish_sign_in(staff, "password and code")
         form.code.errors.append(
             "That code did not work. Codes change every 30 seconds: "
@@ -136,36 +149,78 @@ def two_factor():
 
 @bp.route("/sign-in/code/set-up", methods=["GET", "POST"])
 @public
+@limiter.limit("30 per minute", methods=["POST"])
 def two_factor_setup():
-    staff = pending_staff() if not current_user.is_authenticated else _signed_in_staff()
+    """First set-up, half-way through signing in: only for an account that has no second
+    factor yet, straight after its password was given."""
+    staff = pending_staff()
+    if not session.get("pending_setup") or not accounts.may_set_up_at_sign_in(staff):
+        return redirect(url_for("auth.two_factor"))
+    form = CodeForm()
+    secret = _setup_secret()
+    if form.validate_on_submit():
+        db = get_db()
+        if accounts.enrol_second_factor(db, staff, secret, form.code.data):
+            db.commit()
+            _forget_setup()
+            return finish_sign_in(staff, "password and new code")
+        form.code.errors.append(NEW_CODE_DID_NOT_MATCH)
+    return _setup_page("auth/two_factor_setup.html", form, secret, staff)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@allow(*STAFF)
+@limiter.limit("30 per minute", methods=["POST"])
+def account_two_factor():
+    """Turn on, or move to a new phone, for a signed-in member of staff: the password, and the
+    current code where there is one, prove it is them and not someone at an unlocked screen."""
+    staff = current_user.principal
+    form = ReplaceCodeForm() if staff.totp_secret else TurnOnCodeForm()
+    secret = _setup_secret()
+    if form.validate_on_submit():
+        db = get_db()
+        if accounts.check_password(db, staff, form.password.data, lockout_rule()) is None:
+            form.password.errors.append("That is not your password.")
+        elif staff.totp_secret and not accounts.check_second_factor(
+            db, staff, form.current_code.data, lockout_rule()
+        ):
+            form.current_code.errors.append(
+                "That code did not work. Enter the code your current app shows now."
+            )
+        elif accounts.enrol_second_factor(db, staff, secret, form.code.data):
+            db.commit()
+            _forget_setup()
+            start_signed_in(staff, "new two-factor code")
+            flash("Two-factor sign-in is on. You have been signed out everywhere else.")
+            return redirect(url_for("home.staff"))
+        else:
+            form.code.errors.append(NEW_CODE_DID_NOT_MATCH)
+        db.commit()  # keep the count of wrong passwords and codes
+    return _setup_page("auth/account_two_factor.html", form, secret, staff)
+
+
+NEW_CODE_DID_NOT_MATCH = (
+    "That code did not match. Check the app shows eSafety and try the newest code."
+)
+
+
+def _setup_secret() -> str:
+    """The new secret stays the same while the page is open, so a reload shows the same QR."""
     secret = session.get("totp_setup") or accounts.new_totp_secret()
     session["totp_setup"] = secret
-    form = CodeForm()
-    if form.validate_on_submit():
-        step = accounts.verify_totp(secret, form.code.data, None)
-        if step is not None:
-            db = get_db()
-            staff.totp_secret, staff.totp_last_step = secret, step
-            session.pop("totp_setup")
-            db.commit()
-            if current_user.is_authenticated:
-                flash("Two-factor sign-in is on.")
-                return redirect(url_for("home.staff"))
-            session.pop("pending_staff")
-            return finish_sign_in(staff, "password and new code")
-        form.code.errors.append(
-            "That code did not match. Check the app shows eSafety and try the newest code."
-        )
+    return secret
+
+
+def _forget_setup() -> None:
+    for key in ("totp_setup", "pending_staff", "pending_setup"):
+        session.pop(key, None)
+
+
+def _setup_page(template: str, form, secret: str, staff: Staff):
     uri = accounts.totp_uri(secret, staff, "eSafety")
     svg = segno.make(uri).svg_inline(scale=5, title="QR code for your authenticator app")
     qr = Markup(svg)  # noqa: S704 - SVG that segno drew from our own URI
-    return render_template("auth/two_factor_setup.html", form=form, qr=qr, secret=secret)
-
-
-def _signed_in_staff() -> Staff:
-    if current_user.role not in STAFF:
-        abort(403)
-    return current_user.principal
+    return render_template(template, form=form, qr=qr, secret=secret, staff=staff)
 
 
 @bp.post("/sign-out")
@@ -213,7 +268,7 @@ def reset_password(token: str):
         return render_template("auth/link_expired.html"), 410
     form = NewPasswordForm()
     if form.validate_on_submit():
-        problems = password_problems(form.password.data, avoid=(staff.name, staff.email))
+        problems = password_problems(form.password.data, avoid=_known_about(staff))
         if problems:
             form.password.errors.extend(problems)
         elif links.use_link(db, token, "password-reset") is not None:
@@ -227,6 +282,11 @@ def reset_password(token: str):
     return render_template("auth/reset_password.html", form=form, staff=staff)
 
 
+def _known_about(staff: Staff) -> tuple[str, ...]:
+    """What anyone who knows where this person works could guess a password from."""
+    return (staff.name, staff.email, get_db().get(School, staff.school_id).name)
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @allow(*STAFF)
 def change_password():
@@ -237,7 +297,7 @@ def change_password():
         if accounts.check_password(db, staff, form.current.data, lockout_rule()) is None:
             db.commit()
             form.current.errors.append("That is not your current password.")
-        elif problems := password_problems(form.password.data, avoid=(staff.name, staff.email)):
+        elif problems := password_problems(form.password.data, avoid=_known_about(staff)):
             form.password.errors.extend(problems)
         else:
             accounts.set_password(db, staff, form.password.data)

@@ -19,6 +19,17 @@ class CodeForm(FlaskForm):
     )
 
 
+class TurnOnCodeForm(CodeForm):
+    password = PasswordField("Your password", validators=[DataRequired("Enter your password.")])
+
+
+class ReplaceCodeForm(TurnOnCodeForm):
+    current_code = StringField(
+        "Code from the app you use now",
+        validators=[DataRequired("Enter the code your current app shows."), Length(min=6, max=8)],
+    )
+
+
 def choices(pairs: list[tuple[str, str]]) -> list:
     """(value, label) pairs for a RadioField or SelectField, as each WTForms version wants
     them (3.3 warns about plain tuples)."""

@@ -81,9 +81,9 @@ STAFF_LINKS = (
     ("agreements.mine", "Your staff agreement", "What you have agreed to, and when.", STAFF),
     ("auth.change_password", "Change your password", "", STAFF),
     (
-        "auth.two_factor_setup",
-        "Set up two-factor sign-in",
-        "A code from your phone as well as your password.",
+        "auth.account_two_factor",
+        "Two-factor sign-in",
+        "Turn it on, or move it to a new phone.",
         STAFF,
     ),
 )

@@ -48,9 +48,10 @@ def init_app(app: Flask) -> None:
 
 
 def _load(token: str) -> SignedIn | None:
-    idle = dt.timedelta(hours=current_app.config["SESSION_HOURS"])
+    config = current_app.config
+    idle = dt.timedelta(hours=config["SESSION_HOURS"])
     db = get_db()
-    principal = resume_session(db, token, idle)
+    principal = resume_session(db, token, idle, dt.timedelta(hours=config["SESSION_MAX_HOURS"]))
     if principal is None:
         return None
     db.commit()

@@ -18,8 +18,9 @@ EXPECTED = {
     "auth.sign_in": PUBLIC,
     "auth.staff_sign_in": PUBLIC,
     "auth.two_factor": PUBLIC,
-    # Open while staff are part-way through signing in; once signed in, staff only.
-    "auth.two_factor_setup": {"nobody", "staff", "ict_lead", "admin"},
+    # Only part-way through signing in (password given, no second factor yet).
+    "auth.two_factor_setup": PUBLIC,
+    "auth.account_two_factor": STAFF,
     "auth.sign_out": {"pupil", "parent", *STAFF},
     "auth.forgot_password": PUBLIC,
     "auth.reset_password": PUBLIC,
