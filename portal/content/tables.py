@@ -80,8 +80,9 @@ TABLE_KINDS: dict[str, TableKind] = {
     "communication": TableKind(
         (
             Field("technology", "Technology"),
-            Field("staff", "Staff", PERMISSION),
-            Field("pupils", "Pupils", PERMISSION),
+            Field("staff", "Staff and other adults", PERMISSION),
+            Field("primary", "Pupils in Reception to Year 6", PERMISSION),
+            Field("secondary", "Pupils in Years 7 to 13", PERMISSION),
         )
     ),
     "unsuitable-activities": TableKind(

@@ -42,13 +42,19 @@ def test_a_typed_score_is_refused(tree):
 
 def test_an_unknown_column_and_a_missing_field_are_both_reported(tree):
     rows = [
-        {"technology": "Phones", "staff": "allowed", "pupils": "allowed", "colour": "red"},
-        {"technology": "Tablets", "staff": "allowed"},
+        {
+            "technology": "Phones",
+            "staff": "allowed",
+            "primary": "not-allowed",
+            "secondary": "allowed",
+            "colour": "red",
+        },
+        {"technology": "Tablets", "staff": "allowed", "primary": "allowed"},
     ]
     tree.table("comms", kind="communication", title="Tech", intro="Who may use what.", rows=rows)
     messages = errors_of(tree)
     assert any("row 1: unknown field 'colour'" in m for m in messages)
-    assert any("row 2: missing 'pupils'" in m for m in messages)
+    assert any("row 2: missing 'secondary'" in m for m in messages)
     assert all(m.startswith("policies/tables/comms.yml:") for m in messages)
 
 
