@@ -184,6 +184,8 @@ def sign_in_as(client, db, person: Any) -> None:
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LESSON_BODY = """## Story
 
+![Sam holding a tablet and talking to Dad](../../images/ok.svg)
+
 Sam wants to play a game. Sam asks Dad first.
 
 ## Key ideas
@@ -213,15 +215,52 @@ def true_false(number: int, outcome: str = "or-ey-1", **fields: Any) -> dict:
     } | fields
 
 
-class CurriculumTree:
-    """A curriculum folder: the real framework, one strand's outcomes, lessons written by tests."""
+FIRST_YEAR = {"4-7": 0, "7-11": 3, "11-14": 7, "14-18": 10}
 
-    def __init__(self, root: Path):
+NOTES = {
+    "key_words": [
+        {"word": "stranger", "meaning": "someone you do not know in real life"},
+        {"word": "trusted adult", "meaning": "a grown-up who helps you and keeps you safe"},
+    ],
+    "timing": [
+        {"minutes": 5, "activity": "Read the story together."},
+        {"minutes": 10, "activity": "Sort the picture cards into ask first and fine to do."},
+        {"minutes": 5, "activity": "Take the quiz."},
+    ],
+    "offline_activity": "Role play: one pupil is the game, one presses No and asks.",
+    "discussion": [
+        "Why did Sam stop?",
+        "Who could Sam ask at school?",
+        "How did Dad help?",
+    ],
+    "ground_rules": ["We do not use real names.", "Anyone may pass."],
+    "sensitive": False,
+    "sensitive_reason": "",
+    "disclosure": "Listen, do not promise secrecy, and tell the DSL the same day.",
+    "adaptations": {
+        "send": "Use the picture cards and give one choice at a time.",
+        "eal": "Point to the pictures and model the words No and Ask.",
+    },
+    "parent_guide": "parents/talking-with-your-child.md",
+}
+
+
+class CurriculumTree:
+    """A curriculum folder: the real framework, one strand's outcomes, lessons written by tests
+    (each with a year group and teacher notes), and a docs/ folder with one parent guide."""
+
+    def __init__(self, root: Path, framework: dict | None = None):
         self.folder = root / "curriculum"
         (self.folder / "images").mkdir(parents=True)
-        (self.folder / "framework.yml").write_text(
-            (PROJECT_ROOT / "curriculum" / "framework.yml").read_text()
-        )
+        if framework is None:
+            (self.folder / "framework.yml").write_text(
+                (PROJECT_ROOT / "curriculum" / "framework.yml").read_text()
+            )
+        else:
+            ContentTree.write_yaml(self.folder / "framework.yml", framework)
+        guide = root / "docs" / "parents" / "talking-with-your-child.md"
+        guide.parent.mkdir(parents=True, exist_ok=True)
+        guide.write_text("# Talking with your child\n", encoding="utf-8")
         ContentTree.write_yaml(
             self.folder / "outcomes" / "or.yml",
             {
@@ -243,12 +282,16 @@ class CurriculumTree:
         band: str = "4-7",
         body: str = LESSON_BODY,
         questions: list | None = None,
+        notes: dict | None = None,
         **fields: Any,
     ) -> Path:
+        """Write the lesson, its quiz and its notes; `notes` override fields of the notes
+        (a value of None leaves that field out)."""
         front = {
             "id": lesson_id,
             "title": "Ask first",
             "band": band,
+            "year_groups": [FIRST_YEAR[band]],
             "strands": ["or"],
             "outcomes": ["or-ey-1"],
             "minutes": 20,
@@ -258,12 +301,16 @@ class CurriculumTree:
         path.write_text(f"---\n{yaml.safe_dump(front, sort_keys=False)}---\n\n{body}")
         quiz = questions if questions is not None else [true_false(n) for n in range(1, 6)]
         ContentTree.write_yaml(path.with_suffix(".quiz.yml"), {"questions": quiz})
+        written = {k: v for k, v in (NOTES | (notes or {})).items() if v is not None}
+        ContentTree.write_yaml(path.with_suffix(".notes.yml"), written)
         return path
 
-    def load(self):
+    def load(self, whole_scheme: bool = False):
+        """Load as the portal does; `whole_scheme=True` adds the checks `esafety check` makes
+        of the scheme as a whole (a small tree is rarely a whole scheme)."""
         from portal.content import load_lessons
 
-        return load_lessons(self.folder)
+        return load_lessons(self.folder, whole_scheme=whole_scheme)
 
 
 # --- Agreements ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,16 +10,26 @@ from typing import Any
 
 from .errors import Problems
 from .readability import reading_grade
+from .scheme import check_scheme
+from .teacher_notes import TeacherNotes, load_notes, notes_path
 from .yamlfiles import LineDict, load_yaml_file, split_front_matter
 
 SECTIONS = ("Story", "Key ideas", "What to do", "Who to tell")
-LESSON_FIELDS = ("id", "title", "band", "strands", "outcomes", "minutes")
+LESSON_FIELDS = ("id", "title", "band", "year_groups", "strands", "outcomes", "minutes")
 QUESTION_FIELDS = ("id", "type", "outcome", "text", "options")
 OPTION_FIELDS = ("text", "correct", "feedback", "image", "alt")
 YOUNG_TYPES = ("picture-choice", "true-false")
 OLDER_TYPES = ("single", "multiple", "scenario", "true-false")
 ONE_CORRECT = ("single", "scenario", "picture-choice", "true-false")
 MIN_QUESTIONS = 5
+PICTURE_CHOICE_OPTIONS = 3
+"""A picture-choice question shows exactly three pictures: two would give a young pupil a
+one-in-two guess, and more do not fit a small screen at a size a 4-year-old can tap."""
+PICTURE_BOOK_BANDS = ("4-7",)
+"""Bands whose Story is a picture book: each paragraph of words comes right after its own
+picture, so a child who cannot read yet can follow the story from the pictures while an adult
+(or "Read it to me") reads the words."""
+STORY = "Story"
 HELP_WORDS = re.compile(
     r"trusted adult|grown-up|teacher|parent|carer|childline|ceop|report", re.IGNORECASE
 )
@@ -47,6 +58,7 @@ class Outcome:
     strand: str
     band: str
     statement: str
+    line: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,15 @@ class Section:
 
 
 @dataclass(frozen=True)
+class StoryPart:
+    """One page of a picture book: a picture (`images/name.svg`) and its words (Markdown)."""
+
+    image: str
+    alt: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Lesson:
     id: str
     title: str
@@ -88,6 +109,10 @@ class Lesson:
     sections: tuple[Section, ...]
     questions: tuple[Question, ...]
     reading_grade: float
+    year_groups: tuple[int, ...] = ()
+    notes: TeacherNotes | None = None
+    story_parts: tuple[StoryPart, ...] = ()
+    """The Story as a picture book (ages 4-7); empty for older bands."""
 
 
 @dataclass(frozen=True)
@@ -106,8 +131,37 @@ class Curriculum:
     def lessons_for(self, band_id: str) -> tuple[Lesson, ...]:
         return tuple(lesson for lesson in self.lessons if lesson.band == band_id)
 
+    def year_sequence(self, year_group: int) -> tuple[Lesson, ...]:
+        """The lessons for one year group, in teaching order: the framework's strand order,
+        then title (a lesson for several strands comes at its first strand)."""
+        order = {strand.id: index for index, strand in enumerate(self.strands)}
+        lessons = [lesson for lesson in self.lessons if year_group in lesson.year_groups]
+        return tuple(
+            sorted(
+                lessons,
+                key=lambda lesson: (
+                    min((order.get(s, len(order)) for s in lesson.strands), default=len(order)),
+                    lesson.title,
+                ),
+            )
+        )
 
-def load_curriculum(folder: Path, problems: Problems) -> Curriculum | None:
+    def outcome(self, outcome_id: str) -> Outcome | None:
+        return next((outcome for outcome in self.outcomes if outcome.id == outcome_id), None)
+
+
+def load_curriculum(
+    folder: Path,
+    problems: Problems,
+    *,
+    docs: Path | None = None,
+    whole_scheme: bool = True,
+) -> Curriculum | None:
+    """Load and check `folder` (curriculum/). `docs` is the site's page folder, where each
+    lesson's parent guide must be (default: docs/ beside the curriculum folder).
+    `whole_scheme=False` checks each file but not the scheme as a whole (every year group in
+    every strand, every outcome taught and asked, the quizzes' answer balance per band)."""
+    docs = docs if docs is not None else folder.parent / "docs"
     framework = (
         load_yaml_file(folder / "framework.yml", problems)
         if (folder / "framework.yml").is_file()
@@ -136,14 +190,17 @@ def load_curriculum(folder: Path, problems: Problems) -> Curriculum | None:
     lessons = []
     seen: set[str] = set()
     for path in sorted((folder / "lessons").glob("*/*.md")):
-        lesson = _load_lesson(path, folder, strands, bands, by_id, problems)
+        lesson = _load_lesson(path, folder, docs, strands, bands, by_id, problems)
         if lesson is None:
             continue
         if lesson.id in seen:
             problems.add(path, 2, f"lesson id '{lesson.id}' is used twice")
         seen.add(lesson.id)
         lessons.append(lesson)
-    return Curriculum(strands, bands, tuple(outcomes), tuple(lessons))
+    curriculum = Curriculum(strands, bands, tuple(outcomes), tuple(lessons))
+    if whole_scheme:
+        check_scheme(curriculum, folder, problems)
+    return curriculum
 
 
 def _load_outcomes(
@@ -184,13 +241,14 @@ def _load_outcomes(
                     problems.add(path, line, f"outcome '{outcome_id}' has no statement")
                 else:
                     seen.add(outcome_id)
-                    outcomes.append(Outcome(outcome_id, strand, band, str(item["statement"])))
+                    outcomes.append(Outcome(outcome_id, strand, band, str(item["statement"]), line))
     return outcomes
 
 
 def _load_lesson(
     path: Path,
     root: Path,
+    docs: Path,
     strands: tuple[Strand, ...],
     bands: tuple[Band, ...],
     outcomes: dict[str, Outcome],
@@ -200,12 +258,12 @@ def _load_lesson(
     if meta is None:
         return None
     before = len(problems.errors)
-    for field in LESSON_FIELDS:
-        if meta.get(field) in (None, "", []):
-            problems.add(path, meta.line or 1, f"the lesson is missing '{field}'")
-    for field in ("strands", "outcomes"):
-        if field in meta and not isinstance(meta[field], list):
-            problems.add(path, meta.line_of(field), f"'{field}' must be a list ('- ' lines)")
+    for name in LESSON_FIELDS:
+        if meta.get(name) in (None, "", []):
+            problems.add(path, meta.line or 1, f"the lesson is missing '{name}'")
+    for name in ("strands", "outcomes", "year_groups"):
+        if name in meta and not isinstance(meta[name], list):
+            problems.add(path, meta.line_of(name), f"'{name}' must be a list ('- ' lines)")
     try:
         minutes = int(meta.get("minutes") or 0)
     except (TypeError, ValueError, OverflowError):  # OverflowError: .inf
@@ -227,13 +285,18 @@ def _load_lesson(
     for strand in lesson_strands:
         if strand not in {s.id for s in strands}:
             problems.add(path, meta.line_of("strands"), f"unknown strand '{strand}'")
+    year_groups = _year_groups(meta, band, path, problems)
     lesson_outcomes = tuple(str(o) for o in meta["outcomes"])
     for outcome_id in lesson_outcomes:
         _check_outcome(
             outcome_id, band, lesson_strands, outcomes, path, meta.line_of("outcomes"), problems
         )
     sections = _sections(body, body_line, path, root, problems)
+    story_parts = (
+        _picture_book(body, body_line, path, problems) if band.id in PICTURE_BOOK_BANDS else ()
+    )
     questions = _load_quiz(path.with_suffix(".quiz.yml"), root, band, lesson_outcomes, problems)
+    notes = load_notes(notes_path(path), minutes, docs, problems)
     text = " ".join(section.markdown for section in sections)
     grade = reading_grade(text)
     if grade > band.max_grade:
@@ -255,7 +318,33 @@ def _load_lesson(
         tuple(sections),
         tuple(questions),
         grade,
+        year_groups,
+        notes,
+        story_parts,
     )
+
+
+def _year_groups(meta: LineDict, band: Band, path: Path, problems: Problems) -> tuple[int, ...]:
+    years = meta["year_groups"]
+    names = ", ".join(str(y) for y in band.year_groups)
+    if not all(isinstance(y, int) and not isinstance(y, bool) for y in years):
+        problems.add(
+            path,
+            meta.line_of("year_groups"),
+            f"'year_groups' are whole numbers (0 for Reception); for ages {band.id}: {names}",
+        )
+        return ()
+    outside = [y for y in years if y not in band.year_groups]
+    if outside:
+        problems.add(
+            path,
+            meta.line_of("year_groups"),
+            f"year group {', '.join(str(y) for y in outside)} is not in ages {band.id}: "
+            f"use {names} (0 for Reception)",
+        )
+    if len(set(years)) != len(years):
+        problems.add(path, meta.line_of("year_groups"), "a year group is listed twice")
+    return tuple(sorted(set(years)))
 
 
 def _check_outcome(
@@ -299,6 +388,62 @@ def _sections(
         line = body_line + body.count("\n", 0, image.start())
         _check_image(image.group(2), image.group(1), path, root, line, problems)
     return sections
+
+
+def _picture_book(
+    body: str, body_line: int, path: Path, problems: Problems
+) -> tuple[StoryPart, ...]:
+    """Split a 4-7 Story into parts, each a picture on its own line and then its words; a
+    paragraph of words without its own picture just before it is a problem at its line."""
+    match = re.search(rf"^## {STORY}\s*$", body, re.MULTILINE)
+    if match is None:
+        return ()
+    end = HEADING.search(body, match.end())
+    story = body[match.end() : end.start() if end else len(body)]
+    first_line = body_line + body.count("\n", 0, match.end())
+    parts: list[StoryPart] = []
+    picture: tuple[str, str] | None = None
+    for block, line in _blocks(story, first_line):
+        lines = block.splitlines()
+        image = IMAGE.fullmatch(lines[0].strip())
+        if image is not None:
+            if picture is not None:
+                parts.append(StoryPart(picture[1], picture[0], ""))
+            picture = (image.group(1), image.group(2).removeprefix("../../"))
+            lines = lines[1:]
+            if not lines:
+                continue
+            line += 1
+        text = "\n".join(lines).strip()
+        if picture is None:
+            problems.add(
+                path,
+                line,
+                "in a picture-book Story (ages 4-7) every paragraph comes right after its own "
+                "picture: put a picture on the line before this one",
+            )
+            continue
+        parts.append(StoryPart(picture[1], picture[0], text))
+        picture = None
+    if picture is not None:
+        parts.append(StoryPart(picture[1], picture[0], ""))
+    return tuple(parts)
+
+
+def _blocks(text: str, first_line: int) -> list[tuple[str, int]]:
+    """Paragraphs separated by blank lines, each with the file line it starts on."""
+    blocks, current, start = [], [], 0
+    for number, line in enumerate(text.split("\n"), start=first_line):
+        if line.strip():
+            if not current:
+                start = number
+            current.append(line)
+        elif current:
+            blocks.append(("\n".join(current), start))
+            current = []
+    if current:
+        blocks.append(("\n".join(current), start))
+    return blocks
 
 
 def _check_image(
@@ -388,6 +533,13 @@ def _question(
         return None
     options = [_option(o, name, kind, path, root, problems) for o in item["options"]]
     options = [o for o in options if o is not None]
+    if kind == "picture-choice" and len(item["options"]) != PICTURE_CHOICE_OPTIONS:
+        problems.add(
+            path,
+            item.line_of("options"),
+            f"{name} is picture-choice, so it has exactly {PICTURE_CHOICE_OPTIONS} options "
+            f"(found {len(item['options'])})",
+        )
     correct = sum(o.correct for o in options)
     if correct == 0:
         problems.add(path, item.line, f"{name} has no correct answer")

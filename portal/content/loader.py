@@ -44,9 +44,16 @@ def load_content(policies_dir: Path, *, check_record: bool = True) -> Content:
     return Content(profile, tuple(policies), tuple(tables), tuple(glossary))
 
 
-def load_lessons(curriculum_dir: Path) -> Curriculum:
-    """Load and validate `curriculum_dir`; raise ContentErrors listing every problem found."""
+def load_lessons(
+    curriculum_dir: Path, *, docs_dir: Path | None = None, whole_scheme: bool = True
+) -> Curriculum:
+    """Load and validate `curriculum_dir`; raise ContentErrors listing every problem found.
+
+    `docs_dir` is the site's page folder that parent guides are checked against (default:
+    docs/ beside the curriculum). `whole_scheme=False` leaves out the checks of the scheme as a
+    whole (see content/scheme.py): the portal starts with a scheme still being written and
+    shows its gaps, while `esafety check` refuses it."""
     problems = Problems(curriculum_dir.parent)
-    curriculum = load_curriculum(curriculum_dir, problems)
+    curriculum = load_curriculum(curriculum_dir, problems, docs=docs_dir, whole_scheme=whole_scheme)
     problems.raise_any()
     return curriculum

@@ -3,7 +3,8 @@
 import pytest
 
 from portal.content import ContentErrors, load_lessons
-from tests.factories import PROJECT_ROOT, CurriculumTree, true_false
+from portal.content.scheme import allowed
+from tests.factories import PROJECT_ROOT, ContentTree, CurriculumTree, true_false
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def test_a_lesson_loads_with_its_sections_and_quiz(lessons):
 def test_an_unknown_outcome_names_the_line(lessons):
     lessons.lesson(outcomes=["or-ey-9"])
     assert any(
-        "lessons/4-7/ey-or-ask.md:7: unknown outcome 'or-ey-9'" in e for e in errors_of(lessons)
+        "lessons/4-7/ey-or-ask.md:9: unknown outcome 'or-ey-9'" in e for e in errors_of(lessons)
     )
 
 
@@ -111,19 +112,23 @@ def test_sections_must_be_the_four_in_order(lessons):
     )
 
 
-def test_the_projects_curriculum_covers_every_strand_in_every_band():
-    curriculum = load_lessons(PROJECT_ROOT / "curriculum")
-    covered = {(strand, lesson.band) for lesson in curriculum.lessons for strand in lesson.strands}
-    assert covered == {(s.id, b.id) for s in curriculum.strands for b in curriculum.bands}
-    assert len(curriculum.lessons) >= 32
+def test_the_projects_curriculum_is_a_whole_scheme():
+    """Every strand has a lesson for every year group, each with a quiz and teacher notes; the
+    whole-scheme checks pass (`esafety check` makes the same ones)."""
+    curriculum = load_lessons(PROJECT_ROOT / "curriculum", whole_scheme=True)
+    for band in curriculum.bands:
+        for year in band.year_groups:
+            strands = {s for lesson in curriculum.year_sequence(year) for s in lesson.strands}
+            assert strands == {s.id for s in curriculum.strands}, (band.id, year)
     assert all(len(lesson.questions) >= 5 for lesson in curriculum.lessons)
+    assert all(lesson.notes is not None for lesson in curriculum.lessons)
 
 
 LESSON_WITH_IMAGE = """## Story
 
-Sam wants to play a game. Sam asks Dad first.
-
 ![ALT](../../images/ok.svg)
+
+Sam wants to play a game. Sam asks Dad first.
 
 ## Key ideas
 
@@ -137,3 +142,423 @@ Sam wants to play a game. Sam asks Dad first.
 
 - Tell a grown-up you trust.
 """
+
+
+def line_of(path, text):
+    return path.read_text().splitlines().index(text) + 1
+
+
+# --- Year groups --------------------------------------------------------------------------------
+
+
+def test_a_lesson_needs_year_groups(lessons):
+    lessons.lesson(year_groups=None)
+    assert any(
+        e.startswith("curriculum/lessons/4-7/ey-or-ask.md:2: ") and "missing 'year_groups'" in e
+        for e in errors_of(lessons)
+    )
+
+
+def test_a_year_group_must_be_inside_the_band(lessons):
+    path = lessons.lesson(year_groups=[3])
+    line = line_of(path, "- 3")
+    assert (
+        f"curriculum/lessons/4-7/ey-or-ask.md:{line - 1}: year group 3 is not in ages 4-7: "
+        "use 0, 1, 2 (0 for Reception)" in errors_of(lessons)
+    )
+
+
+def test_year_groups_are_whole_numbers(lessons):
+    lessons.lesson(year_groups=["Reception"])
+    assert any("'year_groups' are whole numbers" in e for e in errors_of(lessons))
+
+
+def test_a_year_groups_lessons_come_in_strand_order(tmp_path):
+    tree = CurriculumTree(tmp_path)
+    ContentTree.write_yaml(
+        tree.folder / "outcomes" / "si.yml",
+        {"strand": "si", "outcomes": {"4-7": [{"id": "si-ey-1", "statement": "I can."}]}},
+    )
+    tree.lesson("ey-or-ask", year_groups=[1])
+    si = [true_false(n, outcome="si-ey-1") for n in range(1, 6)]
+    tree.lesson("ey-si-me", year_groups=[1], strands=["si"], outcomes=["si-ey-1"], questions=si)
+    tree.lesson("ey-or-reception", year_groups=[0])
+    curriculum = tree.load()
+    assert [lesson.id for lesson in curriculum.year_sequence(1)] == ["ey-si-me", "ey-or-ask"]
+    assert curriculum.lesson("ey-or-reception").year_groups == (0,)
+
+
+# --- Teacher notes ------------------------------------------------------------------------------
+
+
+def test_notes_load_with_every_field(lessons):
+    lessons.lesson(notes={"sensitive": True, "sensitive_reason": "Some pupils may know this."})
+    notes = lessons.load().lesson("ey-or-ask").notes
+    assert [w.word for w in notes.key_words] == ["stranger", "trusted adult"]
+    assert sum(step.minutes for step in notes.timing) == 20
+    assert notes.sensitive
+    assert notes.sensitive_reason == "Some pupils may know this."
+    assert notes.send.startswith("Use the picture cards")
+    assert notes.parent_guide_page == "parents/talking-with-your-child/"
+
+
+def test_every_lesson_needs_notes(lessons):
+    lessons.lesson().with_suffix(".notes.yml").unlink()
+    assert errors_of(lessons) == [
+        "curriculum/lessons/4-7/ey-or-ask.notes.yml: every lesson needs teacher notes next to "
+        "it (.notes.yml)"
+    ]
+
+
+def test_every_notes_field_is_required(lessons):
+    lessons.lesson(notes={"disclosure": None})
+    assert errors_of(lessons) == [
+        "curriculum/lessons/4-7/ey-or-ask.notes.yml:1: the teacher notes are missing 'disclosure'"
+    ]
+
+
+def test_the_timing_must_add_up_to_the_lessons_minutes(lessons):
+    path = lessons.lesson(minutes=25)
+    line = line_of(path.with_suffix(".notes.yml"), "timing:")
+    assert errors_of(lessons) == [
+        f"curriculum/lessons/4-7/ey-or-ask.notes.yml:{line}: the timing adds up to 20 minutes, "
+        "but the lesson is 25 minutes"
+    ]
+
+
+def test_a_sensitive_lesson_says_why(lessons):
+    path = lessons.lesson(notes={"sensitive": True})
+    line = line_of(path.with_suffix(".notes.yml"), "sensitive_reason: ''")
+    [message] = errors_of(lessons)
+    assert message.startswith(f"curriculum/lessons/4-7/ey-or-ask.notes.yml:{line}: ")
+    assert "the lesson is sensitive: say why in 'sensitive_reason'" in message
+
+
+@pytest.mark.parametrize(
+    "guide", ["parents/no-such-page.md", "../curriculum/framework.yml", "/etc/passwd.md"]
+)
+def test_the_parent_guide_must_be_a_page_of_the_site(lessons, guide):
+    lessons.lesson(notes={"parent_guide": guide})
+    [message] = errors_of(lessons)
+    assert message.startswith("curriculum/lessons/4-7/ey-or-ask.notes.yml:")
+    assert f"parent_guide '{guide}' is not a page under docs/" in message
+
+
+def test_the_parent_guide_is_checked_against_the_docs_folder_given(lessons, tmp_path):
+    lessons.lesson()
+    with pytest.raises(ContentErrors, match="is not a page under docs/"):
+        load_lessons(lessons.folder, docs_dir=tmp_path / "elsewhere")
+
+
+def test_notes_lists_have_sensible_lengths(lessons):
+    lessons.lesson(
+        notes={"key_words": [{"word": "app", "meaning": "a program"}], "discussion": ["Why?"]}
+    )
+    errors = errors_of(lessons)
+    assert any("'key_words' must be a list of 2 to 6 items" in e for e in errors)
+    assert any("'discussion' must be a list of 3 to 6 items" in e for e in errors)
+
+
+def test_notes_refuse_unknown_fields_and_half_adaptations(lessons):
+    lessons.lesson(notes={"learning_intention": "To know.", "adaptations": {"send": "Cards."}})
+    errors = errors_of(lessons)
+    assert any("unknown field 'learning_intention'" in e for e in errors)
+    assert any("'adaptations: eal' must be some text" in e for e in errors)
+
+
+# --- The picture book (ages 4-7) ----------------------------------------------------------------
+
+PICTURE_BOOK = """## Story
+
+![Amira holding a tablet](../../images/ok.svg)
+
+Amira is playing a star game.
+
+![A box with a question mark](../../images/ok.svg)
+A box pops up. It asks for her name.
+
+## Key ideas
+
+- Ask first.
+
+## What to do
+
+- Stop and ask.
+
+## Who to tell
+
+- A grown-up you trust.
+"""
+
+
+def test_a_picture_book_story_is_split_into_parts(lessons):
+    lessons.lesson(body=PICTURE_BOOK)
+    parts = lessons.load().lesson("ey-or-ask").story_parts
+    assert [(p.image, p.alt, p.text) for p in parts] == [
+        ("images/ok.svg", "Amira holding a tablet", "Amira is playing a star game."),
+        ("images/ok.svg", "A box with a question mark", "A box pops up. It asks for her name."),
+    ]
+
+
+def test_words_without_their_own_picture_are_refused_at_their_line(lessons):
+    body = PICTURE_BOOK.replace(
+        "Amira is playing a star game.", "Amira is playing a star game.\n\nShe likes it."
+    )
+    path = lessons.lesson(body=body)
+    line = line_of(path, "She likes it.")
+    assert errors_of(lessons) == [
+        f"curriculum/lessons/4-7/ey-or-ask.md:{line}: in a picture-book Story (ages 4-7) every "
+        "paragraph comes right after its own picture: put a picture on the line before this one"
+    ]
+
+
+def test_a_picture_book_picture_needs_alt_text_and_a_file(lessons):
+    body = PICTURE_BOOK.replace("![Amira holding a tablet](../../images/ok.svg)", "![](x.svg)")
+    lessons.lesson(body=body)
+    errors = errors_of(lessons)
+    assert any("the image x.svg has no alt text" in e for e in errors)
+    assert any("the image x.svg does not exist" in e for e in errors)
+
+
+def test_older_bands_are_not_picture_books(lessons):
+    lessons.lesson(
+        "ks2-or-trust",
+        band="7-11",
+        outcomes=["or-ks2-1"],
+        body=PICTURE_BOOK.replace("![Amira holding a tablet](../../images/ok.svg)\n", ""),
+        questions=[true_false(n, outcome="or-ks2-1") for n in range(1, 6)],
+    )
+    assert lessons.load().lesson("ks2-or-trust").story_parts == ()
+
+
+def picture_choice(number, options=3, outcome="or-ey-1"):
+    return {
+        "id": f"q{number}",
+        "type": "picture-choice",
+        "outcome": outcome,
+        "text": "What should Sam do?",
+        "options": [
+            {
+                "text": f"Choice {n}",
+                "image": "images/ok.svg",
+                "alt": f"Picture {n}",
+                "correct": n == 0,
+                "feedback": "Yes! Asking helps." if n == 0 else "Not quite. Sam should ask.",
+            }
+            for n in range(options)
+        ],
+    }
+
+
+def test_a_picture_choice_has_exactly_three_options(lessons):
+    path = lessons.lesson(
+        questions=[picture_choice(1, options=2), *[picture_choice(n) for n in range(2, 6)]]
+    )
+    line = line_of(path.with_suffix(".quiz.yml"), "  options:")
+    assert errors_of(lessons) == [
+        f"curriculum/lessons/4-7/ey-or-ask.quiz.yml:{line}: question 'q1' is picture-choice, so "
+        "it has exactly 3 options (found 2)"
+    ]
+
+
+# --- The scheme as a whole ----------------------------------------------------------------------
+
+SMALL_FRAMEWORK = {
+    "strands": [{"id": "or", "name": "Online relationships"}],
+    "bands": [
+        {
+            "id": "4-7",
+            "code": "ey",
+            "name": "Ages 4 to 7",
+            "year_groups": [0, 1, 2],
+            "max_grade": 3,
+        },
+        {
+            "id": "11-14",
+            "code": "ks3",
+            "name": "Ages 11 to 14",
+            "year_groups": [7, 8, 9],
+            "max_grade": 7,
+        },
+    ],
+}
+
+
+@pytest.fixture
+def scheme(tmp_path):
+    """One strand, two bands, a lesson for every year group: a whole scheme until a test
+    breaks it."""
+    tree = CurriculumTree(tmp_path, framework=SMALL_FRAMEWORK)
+    ContentTree.write_yaml(
+        tree.folder / "outcomes" / "or.yml",
+        {
+            "strand": "or",
+            "outcomes": {
+                "4-7": [{"id": "or-ey-1", "statement": "I can ask before I go online."}],
+                "11-14": [{"id": "or-ks3-1", "statement": "I can act when a chat goes wrong."}],
+            },
+        },
+    )
+    for year in (0, 1, 2):
+        tree.lesson(f"ey-or-year-{year}", year_groups=[year])
+    for year in (7, 8, 9):
+        tree.older(f"ks3-or-year-{year}", year)
+    return tree
+
+
+def scenario(number, right, wrong=("Reply to them and ask why", "Report it to a teacher")):
+    """A scenario whose right answer is `right`; the wrong ones include a way to get help."""
+    return {
+        "id": f"q{number}",
+        "type": "scenario",
+        "outcome": "or-ks3-1",
+        "text": "A stranger in a game keeps sending Leo messages. What should Leo do?",
+        "options": [
+            {"text": right, "correct": True, "feedback": "Yes. That stops it."},
+            *[
+                {"text": text, "correct": False, "feedback": "Not quite. Try another way."}
+                for text in wrong
+            ],
+        ],
+    }
+
+
+def _older(self, lesson_id, year, questions=None):
+    quiz = questions or [
+        scenario(n, "Block them", ("Reply to them and ask why", "Report them to a teacher"))
+        for n in range(1, 6)
+    ]
+    return self.lesson(
+        lesson_id,
+        band="11-14",
+        year_groups=[year],
+        outcomes=["or-ks3-1"],
+        questions=quiz,
+        minutes=20,
+    )
+
+
+CurriculumTree.older = _older
+
+
+def scheme_errors(tree):
+    with pytest.raises(ContentErrors) as caught:
+        tree.load(whole_scheme=True)
+    return [str(error) for error in caught.value.errors]
+
+
+def test_a_whole_scheme_passes(scheme):
+    curriculum = scheme.load(whole_scheme=True)
+    assert [lesson.id for lesson in curriculum.year_sequence(8)] == ["ks3-or-year-8"]
+
+
+def test_the_portal_load_leaves_the_whole_scheme_checks_out(scheme):
+    (scheme.folder / "lessons" / "4-7" / "ey-or-year-1.md").unlink()
+    scheme.load()  # the portal starts, and shows the gap
+    assert scheme_errors(scheme) == [
+        "curriculum/lessons/4-7: strand 'or' (Online relationships) has no lesson for Year 1: "
+        "every strand needs a lesson for every year group"
+    ]
+
+
+def test_a_missing_year_group_names_the_strand_and_the_years(scheme):
+    for year in (0, 2):
+        (scheme.folder / "lessons" / "4-7" / f"ey-or-year-{year}.md").unlink()
+    assert (
+        "curriculum/lessons/4-7: strand 'or' (Online relationships) has no lesson for "
+        "Reception, Year 2: every strand needs a lesson for every year group"
+    ) in scheme_errors(scheme)
+
+
+def test_an_outcome_must_be_taught_and_asked(scheme):
+    ContentTree.write_yaml(
+        scheme.folder / "outcomes" / "or.yml",
+        {
+            "strand": "or",
+            "outcomes": {
+                "4-7": [
+                    {"id": "or-ey-1", "statement": "I can ask before I go online."},
+                    {"id": "or-ey-2", "statement": "I can say who to tell."},
+                ],
+                "11-14": [{"id": "or-ks3-1", "statement": "I can act when a chat goes wrong."}],
+            },
+        },
+    )
+    scheme.lesson("ey-or-year-2", year_groups=[2], outcomes=["or-ey-1", "or-ey-2"])
+    errors = scheme_errors(scheme)
+    assert (
+        "curriculum/outcomes/or.yml:6: outcome 'or-ey-2' is asked by no quiz question: "
+        "give a question 'outcome: or-ey-2'" in errors
+    )
+    assert not any("or-ey-2' is taught by no lesson" in e for e in errors)
+    (scheme.folder / "lessons" / "4-7" / "ey-or-year-2.md").unlink()
+    scheme.lesson("ey-or-year-2b", year_groups=[2])
+    assert (
+        "curriculum/outcomes/or.yml:6: outcome 'or-ey-2' is taught by no lesson: add it "
+        "to a lesson's outcomes" in scheme_errors(scheme)
+    )
+
+
+LONG_RIGHT = "Block them, then report the account to the game"
+
+
+def test_the_right_answer_is_the_longest_in_at_most_a_third_per_band(scheme):
+    short_wrong = ("Reply and ask why", "Report it to a teacher")
+    # 15 scenarios in the band; 5 (a third) may have the longest right answer, 6 may not.
+    scheme.older("ks3-or-year-7", 7, [scenario(n, LONG_RIGHT, short_wrong) for n in range(1, 6)])
+    scheme.load(whole_scheme=True)
+    scheme.older(
+        "ks3-or-year-8",
+        8,
+        [
+            scenario(1, LONG_RIGHT, short_wrong),
+            *[scenario(n, "Block them") for n in range(2, 6)],
+        ],
+    )
+    [message] = scheme_errors(scheme)
+    assert message == (
+        "curriculum/lessons/11-14: ages 11-14: the right answer is the longest option in 6 of "
+        "15 single and scenario questions (40%); at most 5 may be: make the other options as "
+        "long and as likely. Found in ks3-or-year-7.quiz.yml (q1, q2, q3, q4, q5); "
+        "ks3-or-year-8.quiz.yml (q1)"
+    )
+
+
+def test_telling_an_adult_is_the_right_answer_of_at_most_a_third_of_older_scenarios(scheme):
+    tell = "Tell a trusted adult"
+    wrong = ("Reply to them and ask them why", "Send them the photo they want")
+    scheme.older("ks3-or-year-7", 7, [scenario(n, tell, wrong) for n in range(1, 6)])
+    scheme.older(
+        "ks3-or-year-8",
+        8,
+        [scenario(n, tell, wrong) for n in range(1, 3)]
+        + [scenario(n, "Block them") for n in range(3, 6)],
+    )
+    [message] = scheme_errors(scheme)
+    assert message.startswith(
+        "curriculum/lessons/11-14: ages 11-14: the right answer is telling an adult in 7 of 15 "
+        "scenarios (47%); at most 5 may be: make another good action the right answer"
+    )
+    assert message.endswith(
+        "Found in ks3-or-year-7.quiz.yml (q1, q2, q3, q4, q5); ks3-or-year-8.quiz.yml (q1, q2)"
+    )
+
+
+def test_young_pupils_may_always_be_told_to_tell_an_adult(scheme):
+    """Ages 4-7 are not held to the share: telling a grown-up is what they should do."""
+    scheme.load(whole_scheme=True)
+
+
+def test_a_scenario_still_offers_a_way_to_get_help(scheme):
+    scheme.older(
+        "ks3-or-year-7", 7, [scenario(n, "Block them", ("Reply", "Argue")) for n in range(1, 6)]
+    )
+    assert any(
+        "offer telling a trusted adult (or reporting) as an option" in e
+        for e in scheme_errors(scheme)
+    )
+
+
+@pytest.mark.parametrize(("total", "limit"), [(0, 0), (1, 1), (3, 1), (4, 2), (15, 5), (16, 6)])
+def test_a_third_is_rounded_up(total, limit):
+    assert allowed(total, 1 / 3) == limit
