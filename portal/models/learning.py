@@ -53,6 +53,10 @@ class QuizAttempt(Base):
     correct: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer)
     passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    option_order: Mapped[dict | None] = mapped_column(JSON)
+    """The order each question's options were shown in, chosen when the attempt started:
+    {question id: [option numbers as in the quiz file, in the order shown]}. Empty (None) for
+    attempts from before options were shuffled, which were shown in the file's order."""
 
 
 class QuizAnswer(Base):

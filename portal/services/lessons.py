@@ -6,13 +6,14 @@ chose, right or not) can later be reported per learning outcome.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..content.curriculum import Curriculum, Lesson, Question
+from ..content.curriculum import Curriculum, Lesson, Option, Question
 from ..models import (
     LessonAssignment,
     LessonDone,
@@ -26,6 +27,10 @@ from ..models import (
 from . import audit, coverage
 
 PASS_MARK = 0.8
+FIXED_ORDER = ("true-false",)
+"""Question types whose options keep the file's order: "True" then "False" reads naturally,
+and shuffling two options hides nothing."""
+_shuffler = random.SystemRandom()
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class LessonStatus:
     done: bool
     passed: bool
     tried: bool
+    for_my_year: bool = False
 
     @property
     def label(self) -> str:
@@ -45,8 +51,21 @@ class LessonStatus:
         return "Read" if self.done else "New"
 
 
+def scheme_position(curriculum: Curriculum) -> dict[str, tuple[int, int]]:
+    """Each lesson's place in the whole scheme: its (first) year group, then its place in that
+    year's sequence. Lists of lessons are shown in this order."""
+    position: dict[str, tuple[int, int]] = {}
+    for band in curriculum.bands:
+        for year in band.year_groups:
+            for index, lesson in enumerate(curriculum.year_sequence(year)):
+                position.setdefault(lesson.id, (year, index))
+    return position
+
+
 def lessons_for_pupil(db: Session, curriculum: Curriculum, pupil: Pupil) -> list[LessonStatus]:
-    """The pupil's band's lessons, plus any their teacher set from another band; set ones first."""
+    """The pupil's band's lessons, plus any their teacher set from another band. Lessons the
+    teacher set come first (a whole year's scheme, set in one step, keeps its order), then the
+    lessons for the pupil's own year group in sequence, then the rest of the band."""
     set_ids = (
         set(
             db.scalars(
@@ -77,10 +96,20 @@ def lessons_for_pupil(db: Session, curriculum: Curriculum, pupil: Pupil) -> list
             lesson.id in done,
             attempts.get(lesson.id) == 1,
             lesson.id in attempts,
+            pupil.year_group in lesson.year_groups,
         )
         for lesson in lessons
     ]
-    return sorted(statuses, key=lambda s: (not s.set_by_teacher, s.passed, s.lesson.title))
+    position = scheme_position(curriculum)
+    return sorted(
+        statuses,
+        key=lambda s: (
+            not s.set_by_teacher,
+            not s.for_my_year,
+            position.get(s.lesson.id, (99, 0)),
+            s.lesson.title,
+        ),
+    )
 
 
 def may_open(db: Session, curriculum: Curriculum, pupil: Pupil, lesson: Lesson) -> bool:
@@ -111,16 +140,39 @@ def mark_done(db: Session, curriculum: Curriculum, pupil: Pupil, lesson: Lesson)
         coverage.refresh_pupil(db, curriculum, pupil.id)
 
 
-def start_attempt(db: Session, pupil: Pupil, lesson: Lesson) -> QuizAttempt:
+def start_attempt(
+    db: Session, pupil: Pupil, lesson: Lesson, shuffle: random.Random | None = None
+) -> QuizAttempt:
+    """A fresh go at the quiz, with each question's options in an order of its own, kept so
+    that a reload (and the teacher) sees the same order."""
     attempt = QuizAttempt(
         school_id=pupil.school_id,
         pupil_id=pupil.id,
         lesson_id=lesson.id,
         total=len(lesson.questions),
+        option_order={q.id: shuffled_order(q, shuffle or _shuffler) for q in lesson.questions},
     )
     db.add(attempt)
     db.flush()
     return attempt
+
+
+def shuffled_order(question: Question, shuffle: random.Random) -> list[int]:
+    order = list(range(len(question.options)))
+    if question.type not in FIXED_ORDER:
+        shuffle.shuffle(order)
+    return order
+
+
+def shown_options(attempt: QuizAttempt, question: Question) -> list[tuple[int, Option]]:
+    """The question's options as (number in the quiz file, option), in the order this attempt
+    showed them. The number is the option's identity: answers are stored by it. An attempt
+    from before shuffling, or a quiz whose options have changed since, shows the file's order."""
+    count = len(question.options)
+    order = (attempt.option_order or {}).get(question.id)
+    if not isinstance(order, list) or sorted(order) != list(range(count)):
+        order = list(range(count))
+    return [(number, question.options[number]) for number in order]
 
 
 def answer_for(db: Session, attempt: QuizAttempt, question: Question) -> QuizAnswer | None:
@@ -215,6 +267,17 @@ def set_lessons(db: Session, staff: Staff, school_class: SchoolClass, lesson_ids
     )
 
 
+def use_year_scheme(
+    db: Session, curriculum: Curriculum, staff: Staff, school_class: SchoolClass, year: int
+) -> list[str]:
+    """Set Year `year`'s whole scheme for the class in one step (for a mixed-age class, or
+    pupils who need another year's lessons); it replaces the lessons set before. Returns the
+    lessons set, in sequence order."""
+    lesson_ids = [lesson.id for lesson in curriculum.year_sequence(year)]
+    set_lessons(db, staff, school_class, set(lesson_ids))
+    return lesson_ids
+
+
 def set_lesson_ids(db: Session, school_class: SchoolClass) -> set[str]:
     return set(
         db.scalars(
@@ -289,3 +352,45 @@ def hardest_questions(
     }
     stats = [QuestionDifficulty(q, *counts.get(q.id, (0, 0))) for q in lesson.questions]
     return sorted((s for s in stats if s.answered), key=lambda s: s.percent_right)
+
+
+@dataclass(frozen=True)
+class AnsweredQuestion:
+    """A question as one pupil met it in one attempt: its options in the order shown."""
+
+    question: Question
+    shown: list[tuple[int, Option]]
+    answer: QuizAnswer | None
+
+
+@dataclass(frozen=True)
+class AttemptAnswers:
+    attempt: QuizAttempt
+    questions: list[AnsweredQuestion]
+
+
+def pupil_attempts(db: Session, pupil: Pupil, lesson: Lesson) -> list[AttemptAnswers]:
+    """Each of the pupil's attempts at the lesson's quiz, newest first, with every answer."""
+    attempts = list(
+        db.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.pupil_id == pupil.id, QuizAttempt.lesson_id == lesson.id)
+            .order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc())
+        )
+    )
+    answers: dict[tuple[int, str], QuizAnswer] = {
+        (a.attempt_id, a.question_id): a
+        for a in db.scalars(
+            select(QuizAnswer).where(QuizAnswer.attempt_id.in_([a.id for a in attempts]))
+        )
+    }
+    return [
+        AttemptAnswers(
+            attempt,
+            [
+                AnsweredQuestion(q, shown_options(attempt, q), answers.get((attempt.id, q.id)))
+                for q in lesson.questions
+            ],
+        )
+        for attempt in attempts
+    ]

@@ -1,19 +1,60 @@
-/* "Read it to me": the browser's own speech reads a section, a question or its feedback aloud.
- * Buttons stay hidden where the browser cannot speak. */
+/* "Read it to me": the browser's own speech (speechSynthesis, no network) reads a section, a
+ * question, its feedback or a page aloud. While it reads, its button is pressed
+ * (aria-pressed="true") and says "Stop reading"; pressing it again stops. Only one button reads
+ * at a time. Buttons stay hidden where the browser cannot speak. */
 (function () {
   "use strict";
-  if (!("speechSynthesis" in window)) { return; }
-  var buttons = document.querySelectorAll("button[data-read]");
-  Array.prototype.forEach.call(buttons, function (button) {
+  if (!("speechSynthesis" in window) || typeof window.SpeechSynthesisUtterance !== "function") {
+    return;
+  }
+  var speech = window.speechSynthesis;
+  var reading = null;
+
+  function label(button) {
+    return button.querySelector(".read-aloud-label");
+  }
+
+  function show(button, on) {
+    var text = label(button);
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    button.classList.toggle("is-reading", on);
+    if (text) { text.textContent = on ? "Stop reading" : text.getAttribute("data-idle"); }
+  }
+
+  function stop() {
+    var button = reading;
+    reading = null;
+    speech.cancel();
+    if (button) { show(button, false); }
+  }
+
+  function read(button) {
+    // data-read names one element or several (ids separated by spaces), read in that order.
+    var text = button.getAttribute("data-read").split(/\s+/).map(function (id) {
+      var target = id && document.getElementById(id);
+      return target ? target.innerText : "";
+    }).join("\n").trim();
+    if (!text) { return; }
+    stop();
+    var words = new window.SpeechSynthesisUtterance(text);
+    words.lang = "en-GB";
+    words.rate = 0.9;
+    words.onend = words.onerror = function () {
+      if (reading === button) { reading = null; show(button, false); }
+    };
+    reading = button;
+    show(button, true);
+    speech.speak(words);
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("button[data-read]"), function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
-      var target = document.getElementById(button.getAttribute("data-read"));
-      if (!target) { return; }
-      window.speechSynthesis.cancel();
-      var words = new SpeechSynthesisUtterance(target.innerText);
-      words.lang = "en-GB";
-      words.rate = 0.9;
-      window.speechSynthesis.speak(words);
+      if (reading === button) { stop(); } else { read(button); }
     });
   });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && reading) { stop(); }
+  });
+  window.addEventListener("pagehide", function () { if (reading) { stop(); } });
 }());

@@ -102,8 +102,14 @@ def _load_curriculum(app: Flask) -> None:
     from ..content import ContentErrors, load_lessons
     from ..content.render import render_markdown
 
+    # Resolved now, against the folder the portal starts in, as the loader reads it: Flask
+    # would take a relative folder as relative to the portal's package when serving pictures.
+    folder = Path(app.config["CURRICULUM_DIR"]).resolve()
+    app.config["CURRICULUM_DIR"] = str(folder)
     try:
-        app.extensions["esafety.curriculum"] = load_lessons(Path(app.config["CURRICULUM_DIR"]))
+        # Each lesson is checked; the scheme as a whole (every year group of every strand...)
+        # is `esafety check`'s to refuse, while the portal shows its gaps to the ICT lead.
+        app.extensions["esafety.curriculum"] = load_lessons(folder, whole_scheme=False)
     except ContentErrors as errors:
         raise RuntimeError(f"The lessons have problems:\n{errors}") from errors
 

@@ -1,6 +1,9 @@
-"""Lessons and quizzes: pupils read and answer; teachers set lessons and see progress."""
+"""Lessons and quizzes: pupils read and answer; teachers plan by year group, set lessons, read
+the teacher notes, show a lesson to the whole class and see progress."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -16,7 +19,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..content.curriculum import Curriculum, Lesson
-from ..models import QuizAttempt, SchoolClass
+from ..content.teacher_notes import SENSITIVE_WARNING
+from ..models import Pupil, QuizAttempt, SchoolClass
 from ..services import lessons
 from .access import STAFF, allow
 from .database import get_db
@@ -48,7 +52,9 @@ def own_attempt(attempt_id: int) -> tuple[QuizAttempt, Lesson]:
 @bp.get("/images/<name>")
 @allow("pupil", *STAFF)
 def image(name: str):
-    return send_from_directory(current_app.config["CURRICULUM_DIR"] + "/images", name)
+    # An absolute folder (see app._load_curriculum): a relative one would be taken as
+    # relative to the portal's package, not to where the lessons were loaded from.
+    return send_from_directory(Path(current_app.config["CURRICULUM_DIR"], "images"), name)
 
 
 @bp.get("/")
@@ -65,7 +71,11 @@ def read(lesson_id: str, part: int):
     if not 1 <= part <= len(lesson.sections):
         abort(404)
     return render_template(
-        "lessons/read.html", lesson=lesson, part=part, section=lesson.sections[part - 1]
+        "lessons/read.html",
+        lesson=lesson,
+        part=part,
+        section=lesson.sections[part - 1],
+        picture_book=bool(lesson.story_parts) and lesson.sections[part - 1].heading == "Story",
     )
 
 
@@ -103,6 +113,7 @@ def question(attempt_id: int, number: int):
         lesson=lesson,
         attempt=attempt,
         item=item,
+        shown=lessons.shown_options(attempt, item),
         number=number,
         answer=answer,
         error=error,
@@ -156,6 +167,43 @@ def classes():
     return render_template("lessons/classes.html", classes=list(rows))
 
 
+@bp.get("/scheme")
+@allow(*STAFF)
+def scheme():
+    """The scheme of work: each year group's lessons, in teaching order."""
+    return render_template("lessons/scheme.html", curriculum=curriculum())
+
+
+def staff_lesson(lesson_id: str) -> Lesson:
+    return curriculum().lesson(lesson_id) or abort(404)
+
+
+@bp.get("/<lesson_id>/notes")
+@allow(*STAFF)
+def notes(lesson_id: str):
+    """The teacher notes: staff only, printable."""
+    lesson = staff_lesson(lesson_id)
+    return render_template(
+        "lessons/notes.html",
+        lesson=lesson,
+        notes=lesson.notes,
+        intentions=[curriculum().outcome(o) for o in lesson.outcomes],
+        strand_names={strand.id: strand.name for strand in curriculum().strands},
+        sensitive_warning=SENSITIVE_WARNING,
+        guide_url=current_app.config["SITE_URL"].rstrip("/")
+        + "/"
+        + (lesson.notes.parent_guide_page if lesson.notes else ""),
+    )
+
+
+@bp.get("/<lesson_id>/teach")
+@allow(*STAFF)
+def teach(lesson_id: str):
+    """The whole lesson, large, for a projector or a whiteboard; printable."""
+    lesson = staff_lesson(lesson_id)
+    return render_template("lessons/teach.html", lesson=lesson)
+
+
 @bp.route("/classes/<int:class_id>", methods=["GET", "POST"])
 @allow(*STAFF)
 def class_lessons(class_id: int):
@@ -175,7 +223,23 @@ def class_lessons(class_id: int):
         curriculum=curriculum(),
         set_ids=lessons.set_lesson_ids(db, school_class),
         saved=request.args.get("saved"),
+        years=[year for b in curriculum().bands for year in b.year_groups],
     )
+
+
+@bp.post("/classes/<int:class_id>/scheme")
+@allow(*STAFF)
+def use_scheme(class_id: int):
+    """Set a whole year group's scheme for the class in one step."""
+    school_class = own_class(class_id)
+    years = {year for band in curriculum().bands for year in band.year_groups}
+    value = request.form.get("year", "")
+    if not value.isdecimal() or int(value) not in years:
+        abort(400)
+    db = get_db()
+    lessons.use_year_scheme(db, curriculum(), current_user.principal, school_class, int(value))
+    db.commit()
+    return redirect(url_for("lessons.class_lessons", class_id=class_id, saved=1))
 
 
 @bp.get("/classes/<int:class_id>/progress/<lesson_id>")
@@ -190,4 +254,23 @@ def progress(class_id: int, lesson_id: str):
         lesson=lesson,
         pupils=lessons.class_progress(db, school_class, lesson),
         hardest=lessons.hardest_questions(db, school_class, lesson),
+    )
+
+
+@bp.get("/classes/<int:class_id>/progress/<lesson_id>/<int:pupil_id>")
+@allow(*STAFF)
+def pupil_answers(class_id: int, lesson_id: str, pupil_id: int):
+    """A pupil's answers to a lesson's quiz, each question's options in the order they saw."""
+    school_class = own_class(class_id)
+    lesson = staff_lesson(lesson_id)
+    db = get_db()
+    pupil = db.get(Pupil, pupil_id)
+    if pupil is None or pupil.class_id != school_class.id:
+        abort(404)
+    return render_template(
+        "lessons/pupil_answers.html",
+        school_class=school_class,
+        lesson=lesson,
+        pupil=pupil,
+        attempts=lessons.pupil_attempts(db, pupil, lesson),
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal import create_app
-from portal.models import LessonDone, QuizAnswer, QuizAttempt
+from portal.db import Base
+from portal.models import LessonAssignment, LessonDone, QuizAnswer, QuizAttempt
 from tests.factories import (
     CurriculumTree,
     make_class,
@@ -17,6 +18,35 @@ from tests.factories import (
     true_false,
 )
 from tests.portal_fixtures import FormClient
+
+
+@pytest.fixture
+def app(database_url, tmp_path, policies_dir):
+    """The test app (as tests/portal_fixtures.py makes it) reading a small curriculum of its
+    own, so these tests do not depend on the lessons being written in curriculum/."""
+    tree = CurriculumTree(tmp_path / "base")
+    tree.lesson("ey-or-ask")
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "POLICIES_DIR": str(policies_dir),
+            "CURRICULUM_DIR": str(tree.folder),
+            "SECRET_KEY": "test secret key",
+            "RATELIMIT_ENABLED": False,
+            "SMTP_URL": f"file://{tmp_path / 'mail'}",
+            "PUBLIC_URL": "https://localhost",
+            "SITE_URL": "https://site.example/",
+        }
+    )
+    app.test_client_class = FormClient
+    yield app
+    engine = app.extensions["esafety.engine"]
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(delete(table))
+    engine.dispose()
+
 
 OLDER = {
     "id": "s1",
@@ -208,3 +238,264 @@ def test_the_portal_refuses_to_start_with_a_broken_lesson(app, tmp_path):
     tree.lesson(questions=[true_false(1)])
     with pytest.raises(RuntimeError, match="a quiz needs at least 5 questions"):
         create_app({**app.config, "CURRICULUM_DIR": str(tree.folder)})
+
+
+# --- A scheme of work: year groups, teacher notes, the whole-class view -------------------------
+
+SINGLE = {
+    "id": "c1",
+    "type": "single",
+    "outcome": "or-ks2-1",
+    "text": "Which of these is the safest thing for Ana to do?",
+    "options": [
+        {
+            "text": "Reply and ask who it is",
+            "correct": False,
+            "feedback": "Not quite. Ana need not reply.",
+        },
+        {
+            "text": "Block and report the account",
+            "correct": True,
+            "feedback": "Yes. That stops it.",
+        },
+        {
+            "text": "Send the message to friends",
+            "correct": False,
+            "feedback": "Not quite. It spreads.",
+        },
+        {
+            "text": "Tell a trusted adult later",
+            "correct": False,
+            "feedback": "Not quite. Tell one now.",
+        },
+    ],
+}
+
+
+@pytest.fixture
+def scheme_app(app, tmp_path):
+    """A small scheme: Reception and Year 1 lessons for ages 4-7 (one sensitive), and a Year 3
+    and a Year 4 lesson for ages 7-11 whose quiz has four options a question."""
+    tree = CurriculumTree(tmp_path)
+    tree.lesson("ey-or-ask", title="Ask first", year_groups=[1])
+    tree.lesson(
+        "ey-or-reception",
+        title="Hello tablet",
+        year_groups=[0],
+        notes={"sensitive": True, "sensitive_reason": "Some pupils may have met a stranger."},
+    )
+    for lesson_id, title, year in (("ks2-or-trust", "Trust", 3), ("ks2-or-game", "Game", 4)):
+        tree.lesson(
+            lesson_id,
+            band="7-11",
+            title=title,
+            year_groups=[year],
+            outcomes=["or-ks2-1"],
+            questions=[SINGLE | {"id": f"c{n}"} for n in range(1, 6)],
+        )
+    small = create_app({**app.config, "CURRICULUM_DIR": str(tree.folder)})
+    small.test_client_class = FormClient
+    yield small
+    small.extensions["esafety.engine"].dispose()
+
+
+def staff_client(app, db, school):
+    teacher = make_staff(db, school)
+    db.commit()
+    client = app.test_client()
+    sign_in_as(client, db, teacher)
+    return client
+
+
+def test_a_pupil_sees_their_own_year_first_then_the_rest_of_the_band(
+    scheme_app, db, school, year1, child
+):
+    page = pupil_client(scheme_app, db, child).get("/lessons/").get_data(as_text=True)
+    assert page.index("Ask first") < page.index("Hello tablet")
+    assert "For your year" in page
+    assert "Trust" not in page
+
+
+def test_the_teacher_sees_each_year_groups_sequence(scheme_app, db, school):
+    page = staff_client(scheme_app, db, school).get("/lessons/scheme").get_data(as_text=True)
+    assert "Reception: 1 lesson" in page
+    assert "Year 3: 1 lesson" in page
+    assert "Year 5: 0 lessons" in page
+    assert page.index("Hello tablet") < page.index("Ask first") < page.index("Trust")
+
+
+def test_a_teacher_sets_a_whole_years_scheme_in_one_step(scheme_app, db, school, year1, child):
+    staff = staff_client(scheme_app, db, school)
+    staff.submit(f"/lessons/classes/{year1.id}", {"lesson": "ey-or-reception"})
+    done = staff.submit(
+        f"/lessons/classes/{year1.id}", {"year": "4"}, action=f"/lessons/classes/{year1.id}/scheme"
+    )
+    assert done.status_code == 302
+    assigned = db.scalars(
+        select(LessonAssignment.lesson_id).where(LessonAssignment.class_id == year1.id)
+    )
+    assert set(assigned) == {"ks2-or-game"}  # replaces what was set before
+    mine = pupil_client(scheme_app, db, child).get("/lessons/").get_data(as_text=True)
+    assert mine.index("Game") < mine.index("Ask first")
+    assert "Set by your teacher" in mine
+    refused = staff.submit(
+        f"/lessons/classes/{year1.id}", {"year": "14"}, action=f"/lessons/classes/{year1.id}/scheme"
+    )
+    assert refused.status_code == 400
+
+
+def test_teacher_notes_show_every_part_and_the_dsl_warning(scheme_app, db, school):
+    staff = staff_client(scheme_app, db, school)
+    page = staff.get("/lessons/ey-or-reception/notes").get_data(as_text=True)
+    assert "Tell your DSL before you teach this; some pupils may be affected" in page
+    assert "Some pupils may have met a stranger." in page
+    assert "I can ask before I go online." in page  # the learning intention, from the outcome
+    for part in (
+        "stranger",
+        "someone you do not know in real life",
+        "Sort the picture cards",
+        "Role play",
+        "Who could Sam ask at school?",
+        "Anyone may pass.",
+        "do not promise secrecy",
+        "Use the picture cards and give one choice at a time.",
+        "Point to the pictures",
+        "https://site.example/parents/talking-with-your-child/",
+        "data-print",
+        "lessons.css",
+    ):
+        assert part in page, part
+    calm = staff.get("/lessons/ey-or-ask/notes").get_data(as_text=True)
+    assert "Tell your DSL" not in calm
+
+
+def test_the_whole_class_view_shows_the_lesson_large_and_printable(scheme_app, db, school):
+    page = staff_client(scheme_app, db, school).get("/lessons/ey-or-ask/teach")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'class="teach-page"' in text
+    assert "Sam wants to play a game." in text
+    assert "/lessons/images/ok.svg" in text
+    assert "Key ideas" in text
+    assert "Who to tell" in text
+
+
+@pytest.mark.parametrize(
+    "path", ["/lessons/ey-or-ask/notes", "/lessons/ey-or-ask/teach", "/lessons/scheme"]
+)
+def test_pupils_cannot_open_teacher_pages(scheme_app, db, child, path):
+    assert pupil_client(scheme_app, db, child).get(path).status_code in (403, 404)
+
+
+def test_a_picture_book_shows_each_picture_with_its_words(scheme_app, db, child):
+    page = pupil_client(scheme_app, db, child).get("/lessons/ey-or-ask/1").get_data(as_text=True)
+    part = page[page.index('<figure class="story-part">') :]
+    assert part.index('alt="Sam holding a tablet and talking to Dad"') < part.index(
+        "Sam wants to play a game."
+    )
+    assert "Read it to me" in page
+
+
+# --- Shuffled options ---------------------------------------------------------------------------
+
+
+class Reverse:
+    """A "shuffle" that reverses, so a test knows the order shown."""
+
+    def shuffle(self, items):
+        items.reverse()
+
+
+def start_older_quiz(app, db, school, monkeypatch):
+    from portal.services import lessons as lesson_service
+
+    monkeypatch.setattr(lesson_service, "_shuffler", Reverse())
+    year3 = make_class(db, school, "3A", 3)
+    pupil = make_pupil(db, school, year3, first_name="Ana")
+    db.commit()
+    client = pupil_client(app, db, pupil)
+    start = client.submit("/lessons/ks2-or-trust/4", {}, action="/lessons/ks2-or-trust/quiz")
+    return client, start.headers["Location"], year3, pupil
+
+
+def test_options_are_shown_in_the_attempts_own_order_stable_on_reload(
+    scheme_app, db, school, monkeypatch
+):
+    client, question, _, _ = start_older_quiz(scheme_app, db, school, monkeypatch)
+    attempt = db.scalar(select(QuizAttempt))
+    assert attempt.option_order == {f"c{n}": [3, 2, 1, 0] for n in range(1, 6)}
+    first = client.get(question).get_data(as_text=True)
+    again = client.get(question).get_data(as_text=True)
+    shown = [first.index(o["text"]) for o in reversed(SINGLE["options"])]
+    assert shown == sorted(shown)
+    assert first == again
+
+
+def test_an_answer_is_stored_by_the_option_not_where_it_was_shown(
+    scheme_app, db, school, monkeypatch
+):
+    client, question, year3, pupil = start_older_quiz(scheme_app, db, school, monkeypatch)
+    page = client.get(question).get_data(as_text=True)
+    # The right option (number 1 in the file) is shown third; its value is still 1.
+    assert 'id="choice-2" type="radio" name="choice" value="1"' in page
+    answered = client.submit(question, {"choice": "1"})
+    feedback = client.get(answered.headers["Location"]).get_data(as_text=True)
+    assert "That&#39;s right!" in feedback
+    assert "Yes. That stops it." in feedback
+    [answer] = db.scalars(select(QuizAnswer)).all()
+    assert answer.chosen == [1]
+    assert answer.correct is True
+    staff = staff_client(scheme_app, db, school)
+    seen = staff.get(f"/lessons/classes/{year3.id}/progress/ks2-or-trust/{pupil.id}")
+    text = seen.get_data(as_text=True)
+    assert seen.status_code == 200
+    listed = text[text.index("1. Which of these") :]
+    order = [listed.index(o["text"]) for o in reversed(SINGLE["options"])]
+    assert order == sorted(order)  # the order Ana saw
+    assert "Ana's answer" in listed[: listed.index("2. Which of these")]
+
+
+def test_an_attempt_from_before_shuffling_shows_the_files_order(
+    scheme_app, db, school, monkeypatch
+):
+    client, question, _, _ = start_older_quiz(scheme_app, db, school, monkeypatch)
+    attempt = db.scalar(select(QuizAttempt))
+    attempt.option_order = None
+    db.commit()
+    page = client.get(question).get_data(as_text=True)
+    shown = [page.index(o["text"]) for o in SINGLE["options"]]
+    assert shown == sorted(shown)
+
+
+def test_true_or_false_keeps_its_order(scheme_app, db, child, monkeypatch):
+    from portal.services import lessons as lesson_service
+
+    monkeypatch.setattr(lesson_service, "_shuffler", Reverse())
+    client = pupil_client(scheme_app, db, child)
+    client.submit("/lessons/ey-or-ask/4", {}, action="/lessons/ey-or-ask/quiz")
+    assert db.scalar(select(QuizAttempt)).option_order["q1"] == [0, 1]
+
+
+def test_a_teacher_of_another_class_cannot_see_a_pupils_answers(
+    scheme_app, db, school, year1, monkeypatch
+):
+    _, _, year3, pupil = start_older_quiz(scheme_app, db, school, monkeypatch)
+    staff = staff_client(scheme_app, db, school)
+    wrong_class = f"/lessons/classes/{year1.id}/progress/ks2-or-trust/{pupil.id}"
+    assert staff.get(wrong_class).status_code == 404
+    outsider = staff_client(scheme_app, db, make_school(db, "Other"))
+    assert (
+        outsider.get(f"/lessons/classes/{year3.id}/progress/ks2-or-trust/{pupil.id}").status_code
+        == 404
+    )
+
+
+# --- "Read it to me" on every page a young pupil sees ------------------------------------------
+
+
+def test_the_quiz_result_can_be_read_aloud(scheme_app, db, child):
+    client = pupil_client(scheme_app, db, child)
+    page = take_quiz(client, "ey-or-ask", [0, 0, 0, 0, 0])
+    assert 'data-read="result-words"' in page
+    assert 'aria-pressed="false"' in page
+    assert "read_aloud.js" in page
