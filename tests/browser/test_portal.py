@@ -227,7 +227,8 @@ def do_lesson_and_quiz_by_keyboard(visit: Visit, lesson) -> None:
     for number, question in enumerate(lesson.questions, start=1):
         visit.check()
         for choice in sorted(question.correct_choices):
-            visit.page.locator(f"#choice-{choice}").focus()
+            # Options are shown shuffled: find each right one by its value, not its place.
+            visit.page.locator(f'input[name="choice"][value="{choice}"]').focus()
             visit.page.keyboard.press("Space")
         visit.press_button("Check my answer")
         assert "That's right!" in visit.page.content()

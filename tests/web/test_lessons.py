@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import delete, select
 
@@ -499,3 +501,122 @@ def test_the_quiz_result_can_be_read_aloud(scheme_app, db, child):
     assert 'data-read="result-words"' in page
     assert 'aria-pressed="false"' in page
     assert "read_aloud.js" in page
+
+
+# --- Pictures through the one server the demo runs ----------------------------------------------
+
+
+def picture_choice(number):
+    return {
+        "id": f"p{number}",
+        "type": "picture-choice",
+        "outcome": "or-ey-1",
+        "text": "What should Sam do?",
+        "options": [
+            {
+                "text": text,
+                "image": f"images/{image}.svg",
+                "alt": text,
+                "correct": n == 0,
+                "feedback": "Yes! Asking helps." if n == 0 else "Not quite. Sam should ask.",
+            }
+            for n, (text, image) in enumerate(
+                [
+                    ("Ask a grown-up", "or-ask-grown-up"),
+                    ("Press yes", "or-press-yes"),
+                    ("Cat", "or-cat"),
+                ]
+            )
+        ],
+    }
+
+
+def test_lesson_and_quiz_pictures_load_through_the_one_server_the_demo_runs(
+    app, db, school, year1, child, tmp_path, monkeypatch
+):
+    """`esafety demo` and `esafety serve` leave CURRICULUM_DIR relative ("curriculum", from
+    where they start) and serve the portal under /portal beside the site: every picture must
+    load there, not only in a test app given an absolute folder."""
+    from werkzeug.test import Client
+
+    from portal.services import lessons as lesson_service
+    from portal.wsgi import combine
+    from tests.factories import PROJECT_ROOT
+    from tests.live_server import session_cookie
+
+    project = tmp_path / "project"
+    tree = CurriculumTree(project)
+    for name in ("or-ask-grown-up", "or-press-yes", "or-cat"):
+        source = PROJECT_ROOT / "curriculum" / "images" / f"{name}.svg"
+        (tree.folder / "images" / f"{name}.svg").write_bytes(source.read_bytes())
+    tree.lesson("ey-or-ask", questions=[picture_choice(n) for n in range(1, 6)])
+    (project / "site").mkdir()
+    monkeypatch.chdir(project)
+    portal = create_app({**app.config, "CURRICULUM_DIR": "curriculum"})
+    try:
+        cookie = session_cookie(portal, db, child)
+        db.commit()
+        server = Client(combine(project / "site", portal))
+        server.set_cookie("esafety_session", cookie)
+        lesson = portal.extensions["esafety.curriculum"].lesson("ey-or-ask")
+        attempt = lesson_service.start_attempt(db, child, lesson)
+        db.commit()
+        pages = ["/portal/lessons/ey-or-ask/1", f"/portal/lessons/quiz/{attempt.id}/1"]
+        sources = set()
+        for page in pages:
+            response = server.get(page, base_url="https://localhost")
+            assert response.status_code == 200, page
+            sources |= set(re.findall(r'<img src="([^"]+)"', response.get_data(as_text=True)))
+        assert len(sources) == 4  # the story's picture and the question's three
+        for source in sorted(sources):
+            assert source.startswith("/portal/lessons/images/"), source
+            picture = server.get(source, base_url="https://localhost")
+            assert picture.status_code == 200, source
+            assert picture.mimetype == "image/svg+xml"
+            picture.close()
+    finally:
+        portal.extensions["esafety.engine"].dispose()
+
+
+# --- Migration 0006 -----------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+        return
+    from tests.portal_fixtures import _postgres_database
+
+    yield from _postgres_database()
+
+
+def test_migration_0006_adds_and_removes_the_option_order(empty_database):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from portal.db import make_engine
+    from portal.migrate import alembic_config, upgrade
+
+    def columns() -> set[str]:
+        engine = make_engine(empty_database)
+        try:
+            return {c["name"] for c in inspect(engine).get_columns("quiz_attempt")}
+        finally:
+            engine.dispose()
+
+    def downgrade(revision: str) -> None:
+        engine = make_engine(empty_database)
+        with engine.begin() as connection:
+            config = alembic_config(empty_database)
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+        engine.dispose()
+
+    upgrade(empty_database, "0006")
+    assert "option_order" in columns()
+    downgrade("0005")
+    assert "option_order" not in columns()
+    assert {"id", "pupil_id", "lesson_id", "total", "passed"} <= columns()
+    upgrade(empty_database, "0006")
+    assert "option_order" in columns()
