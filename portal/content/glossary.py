@@ -63,3 +63,44 @@ def load_glossary(path: Path, problems: Problems) -> list[GlossaryEntry]:
 def abbreviation_lines(entries: list[GlossaryEntry]) -> str:
     """Markdown abbreviation definitions (Python-Markdown's `abbr`), shown as tooltips."""
     return "\n".join(f"*[{entry.term}]: {entry.stands_for}" for entry in entries)
+
+
+# An abbreviation: a word of two or more capital letters (digits allowed, as in KS1), with an
+# optional plural "s" (AUPs). Words mixing in small letters (DfE, SENCo) are not caught.
+ABBREVIATION = re.compile(r"(?<![\w/.@-])([A-Z][A-Z0-9]*[A-Z][A-Z0-9]*)s?(?![\w@])")
+# Everyday words written in capitals that every reader knows; they need no glossary entry.
+EVERYDAY = frozenset({"OK", "TV"})
+# Text that is not read as words: placeholders (checked with their values in school.yml), web
+# addresses, code spans and link targets.
+_NOT_WORDS = re.compile(r"\{\{.*?\}\}|(?i:https?)://\S+|`[^`\n]*`|\]\([^)\n]*\)|<[^>\n]*>")
+
+
+def undefined_abbreviations(text: str, terms: set[str]) -> list[tuple[int, str]]:
+    """Each abbreviation in `text` that the glossary does not define, with its line (from 1)."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        words = _NOT_WORDS.sub(lambda match: " " * len(match.group()), line)
+        for match in ABBREVIATION.finditer(words):
+            term = match.group(1)
+            if term not in terms and term not in EVERYDAY:
+                found.append((number, term))
+    return found
+
+
+def check_abbreviations(
+    paths: list[Path], entries: list[GlossaryEntry], glossary_path: Path, problems: Problems
+) -> None:
+    """Fail on every abbreviation a policy, table or the profile uses that the glossary lacks."""
+    terms = {entry.term for entry in entries}
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # the loader has already reported a file it could not read
+        for line, term in undefined_abbreviations(text, terms):
+            problems.add(
+                path,
+                line,
+                f"'{term}' is an abbreviation the glossary does not explain: add it to "
+                f"{glossary_path.name} with term, stands_for and meaning, or write it out",
+            )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .curriculum import Curriculum, load_curriculum
 from .errors import Problems
-from .glossary import GlossaryEntry, load_glossary
+from .glossary import GlossaryEntry, check_abbreviations, load_glossary
 from .policies import Policy, load_policies
 from .profile import SchoolProfile, load_profile
 from .published import check_published, load_record
@@ -37,6 +37,13 @@ def load_content(policies_dir: Path, *, check_record: bool = True) -> Content:
     policies = load_policies(policies_dir, profile, problems)
     tables = load_tables(policies_dir / "tables", profile, problems)
     glossary = load_glossary(policies_dir / "glossary.yml", problems)
+    if not problems.errors:
+        read_by_people = [
+            policies_dir / "school.yml",
+            *(version.path for policy in policies for version in policy.versions),
+            *sorted((policies_dir / "tables").glob("*.yml")),
+        ]
+        check_abbreviations(read_by_people, glossary, policies_dir / "glossary.yml", problems)
     if check_record:
         record_path = policies_dir / "published.yml"
         check_published(policies, load_record(record_path, problems), record_path, problems)

@@ -2,6 +2,14 @@
 
 Links between generated pages are written from the site root (`/policies/x/index.md`); the site
 resolves them per page (MkDocs `absolute_links: relative_to_docs`), so they stay right at any depth.
+
+No page depends on the day it was built. Anything that says which version is in force (the
+"current" version, a version's status, "not yet in force", the sign link, an overdue review) is
+written once for each period, with the dates it is true between as `data-shown-from` and
+`data-shown-until` (the until day excluded). `docs/javascripts/in-force.js` shows, in the reader's
+browser, only what is true on the reader's day in England; the build day only chooses what a
+browser without scripts shows. The rule is the portal's: the newest published version whose
+`effective_from` has come.
 """
 
 from __future__ import annotations
@@ -46,6 +54,53 @@ def format_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def in_force_until(policy: Policy, version: PolicyVersion) -> dt.date | None:
+    """The day the next published version takes over from `version` (None: none does yet)."""
+    successor = policy.successor(version)
+    return successor.effective_from if successor else None
+
+
+def shown(
+    inner: str,
+    start: dt.date | None,
+    end: dt.date | None,
+    as_of: dt.date,
+    tag: str = "span",
+    css: str = "",
+    block: bool = False,
+) -> str:
+    """`inner`, marked as true from `start` until (not on) `end`; hidden now if not true on as_of.
+
+    The reader's browser shows or hides it again for the reader's own day (in-force.js).
+    """
+    attrs = f' class="{css}"' if css else ""
+    if start is not None:
+        attrs += f' data-shown-from="{start.isoformat()}"'
+    if end is not None:
+        attrs += f' data-shown-until="{end.isoformat()}"'
+    if not ((start is None or start <= as_of) and (end is None or as_of < end)):
+        attrs += " hidden"
+    if block:
+        return f'<{tag}{attrs} markdown="1">\n\n{inner}\n\n</{tag}>'
+    return f"<{tag}{attrs}>{inner}</{tag}>"
+
+
+def _per_version(policy: Policy, as_of: dt.date, cell) -> str:
+    """One cell for each period of the policy: before any version, then each version's own."""
+    published = policy.published
+    parts = []
+    if published:
+        parts.append(shown(cell(None), None, published[0].effective_from, as_of))
+    for version in published:
+        until = in_force_until(policy, version)
+        parts.append(shown(cell(version), version.effective_from, until, as_of))
+    return "".join(parts)
+
+
+def _day_after(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=1)
+
+
 def who_accepts(policy: Policy) -> str:
     if not policy.accepted_by:
         return "Nobody signs it; it guides the school's work"
@@ -54,34 +109,46 @@ def who_accepts(policy: Policy) -> str:
     return f"{groups} (again {renew})" if renew else groups
 
 
-def review_overdue(version: PolicyVersion, as_of: dt.date) -> bool:
-    return version.review_by < as_of
-
-
 def policies_index(content: Content, as_of: dt.date) -> str:
     rows = []
     for policy in content.policies:
-        current = policy.current(as_of)
         link = f"[{_cell(policy.title)}](/policies/{policy.slug}/index.md)"
-        if current is None:
-            first = policy.published[0] if policy.published else None
-            starts = f"comes into force {format_date(first.effective_from)}" if first else "draft"
-            rows.append(f"| {link} | None yet | {starts} | | {_cell(who_accepts(policy))} |")
+        if not policy.published:
+            rows.append(f"| {link} | None yet | draft | | {_cell(who_accepts(policy))} |")
             continue
-        review = format_date(current.review_by)
-        if review_overdue(current, as_of):
-            review += ' <strong class="overdue">Review overdue</strong>'
+        first = policy.published[0]
+
+        def version_cell(version: PolicyVersion | None) -> str:
+            return version.version if version else "None yet"
+
+        def since_cell(version: PolicyVersion | None, first: PolicyVersion = first) -> str:
+            if version is None:
+                return f"comes into force {format_date(first.effective_from)}"
+            return format_date(version.effective_from)
+
+        def review_cell(version: PolicyVersion | None) -> str:
+            if version is None:
+                return ""
+            overdue = shown(
+                ' <strong class="overdue">Review overdue</strong>',
+                _day_after(version.review_by),
+                None,
+                as_of,
+            )
+            return format_date(version.review_by) + overdue
+
         rows.append(
-            f"| {link} | {current.version} | {format_date(current.effective_from)} "
-            f"| {review} | {_cell(who_accepts(policy))} |"
+            f"| {link} | {_per_version(policy, as_of, version_cell)} "
+            f"| {_per_version(policy, as_of, since_cell)} "
+            f"| {_per_version(policy, as_of, review_cell)} | {_cell(who_accepts(policy))} |"
         )
     return "\n".join(
         [
             "# Our policies",
             "",
             f"The policies of {content.profile.name} for keeping pupils, staff and information "
-            "safe online. Each one shows its current version; older versions stay readable, "
-            "with what changed.",
+            "safe online. Each one shows the version in force today; older versions stay "
+            "readable, with what changed, and a new version shows the day it comes into force.",
             "",
             "| Policy | Current version | In force since | Review by | Who must accept it |",
             "| --- | --- | --- | --- | --- |",
@@ -97,46 +164,96 @@ def policies_index(content: Content, as_of: dt.date) -> str:
 def current_page(policy: Policy, as_of: dt.date, portal_url: str) -> str:
     current = policy.current(as_of)
     lines = [f"# {policy.title}", "", policy.summary, ""]
-    for version in policy.upcoming(as_of):
+    shown_text = current or (policy.published[0] if policy.published else None)
+    later = [v for v in policy.published if shown_text is None or v.sort_key > shown_text.sort_key]
+    for version in later:
+        link = f"[Read version {version.version}]({_version_link(policy, version)})."
+        coming = (
+            f'<p class="admonition-title">Version {version.version} comes into force on '
+            f"{format_date(version.effective_from)}</p>\n\n{link}"
+        )
         lines += [
-            f'!!! info "Version {version.version} comes into force on '
-            f'{format_date(version.effective_from)}"',
-            "",
-            f"    [Read version {version.version}]({_version_link(policy, version)}).",
+            shown(
+                coming, None, version.effective_from, as_of, "div", "admonition info", block=True
+            ),
             "",
         ]
-    if current is None:
+        if shown_text is not None:
+            now_in_force = (
+                f'<p class="admonition-title">Version {version.version} has been in force since '
+                f"{format_date(version.effective_from)}</p>\n\nThis page still shows version "
+                f"{shown_text.version}, which it replaces. {link}"
+            )
+            lines += [
+                shown(
+                    now_in_force,
+                    version.effective_from,
+                    None,
+                    as_of,
+                    "div",
+                    "admonition warning",
+                    block=True,
+                ),
+                "",
+            ]
+    if shown_text is None:
         lines += ["No version of this policy is in force yet.", ""]
     else:
-        lines += [*_facts(policy, current, as_of), *_sign_link(policy, portal_url), current.text]
+        if current is None:
+            lines += [
+                shown(
+                    "No version of this policy is in force yet. The text below comes into "
+                    f"force on {format_date(shown_text.effective_from)}.",
+                    None,
+                    shown_text.effective_from,
+                    as_of,
+                    "p",
+                ),
+                "",
+            ]
+        lines += [
+            *_facts(policy, shown_text, as_of),
+            *_sign_link(policy, portal_url, shown_text, as_of),
+            shown_text.text,
+        ]
     return "\n".join([*lines, *_history(policy, as_of)])
 
 
 def version_page(policy: Policy, version: PolicyVersion, as_of: dt.date, portal_url: str) -> str:
-    current = policy.current(as_of)
     successor = policy.successor(version)
+    until = in_force_until(policy, version)
     lines = [f"# {policy.title}: version {version.version}", ""]
-    if version.effective_from > as_of:
-        lines += [
-            '!!! info "Not yet in force"',
-            "",
-            f"    This version comes into force on {format_date(version.effective_from)}.",
-            "",
-        ]
-    elif version is current:
-        lines += ['!!! success "This is the current version"', ""]
-    elif successor is not None:
-        lines += [
-            '!!! warning "This version has been replaced"',
-            "",
-            f"    Superseded by version {successor.version} on "
-            f"{format_date(successor.effective_from)}. "
-            f"[Read the current version](/policies/{policy.slug}/index.md).",
-            "",
-        ]
+    banners = [
+        (
+            '<p class="admonition-title">Not yet in force</p>\n\n'
+            f"This version comes into force on {format_date(version.effective_from)}.",
+            None,
+            version.effective_from,
+            "admonition info",
+        ),
+        (
+            '<p class="admonition-title">This is the current version</p>',
+            version.effective_from,
+            until,
+            "admonition success",
+        ),
+    ]
+    if successor is not None:
+        banners.append(
+            (
+                '<p class="admonition-title">This version has been replaced</p>\n\n'
+                f"Superseded by version {successor.version} on "
+                f"{format_date(successor.effective_from)}. "
+                f"[Read the current version](/policies/{policy.slug}/index.md).",
+                successor.effective_from,
+                None,
+                "admonition warning",
+            )
+        )
+    for inner, start, end, css in banners:
+        lines += [shown(inner, start, end, as_of, "div", css, block=True), ""]
     lines += _facts(policy, version, as_of)
-    if version is current:
-        lines += _sign_link(policy, portal_url)
+    lines += _sign_link(policy, portal_url, version, as_of)
     return "\n".join([*lines, version.text])
 
 
@@ -217,8 +334,9 @@ def glossary_page(content: Content) -> str:
         [
             "# Glossary",
             "",
-            "Abbreviations used in our policies. On every page, point at or tap an abbreviation "
-            "to see what it stands for.",
+            "Abbreviations and words used in our policies. On every page, point at or tap an "
+            "abbreviation to see what it stands for. The site is not built if a policy or table "
+            "uses an abbreviation that is not explained here.",
             "",
             "| Term | Stands for | What it means |",
             "| --- | --- | --- |",
@@ -229,14 +347,21 @@ def glossary_page(content: Content) -> str:
 
 
 def _facts(policy: Policy, version: PolicyVersion, as_of: dt.date) -> list[str]:
-    review = format_date(version.review_by)
-    if review_overdue(version, as_of) and version is policy.current(as_of):
-        review += ' <strong class="overdue">Review overdue</strong>'
+    overdue = shown(
+        ' <strong class="overdue">Review overdue</strong>',
+        _day_after(version.review_by),
+        in_force_until(policy, version),
+        as_of,
+    )
+    until = in_force_until(policy, version)
+    in_force = format_date(version.effective_from)
+    if until is not None:
+        in_force += f" until {format_date(until - dt.timedelta(days=1))}"
     facts = [
         ("Version", version.version),
-        ("In force from", format_date(version.effective_from)),
+        ("In force from", in_force),
         ("Approved by", f"{version.approved_by}, {format_date(version.approved_on)}"),
-        ("Review by", review),
+        ("Review by", format_date(version.review_by) + overdue),
         ("For", policy.audience),
         ("Who must accept it", who_accepts(policy)),
         ("Text fingerprint (SHA-256)", f"`{version.content_hash}`"),
@@ -251,23 +376,39 @@ def _facts(policy: Policy, version: PolicyVersion, as_of: dt.date) -> list[str]:
     ]
 
 
-def _sign_link(policy: Policy, portal_url: str) -> list[str]:
+def _sign_link(
+    policy: Policy, portal_url: str, version: PolicyVersion, as_of: dt.date
+) -> list[str]:
+    """The sign link, shown only while `version` is the one in force (the one the portal asks)."""
     if not policy.accepted_by or not portal_url:
         return []
     url = f"{portal_url.rstrip('/')}/sign/{policy.slug}/"
-    return [f"[Read and sign online]({url}){{ .md-button .md-button--primary .sign-link }}", ""]
+    button = f"[Read and sign online]({url}){{ .md-button .md-button--primary .sign-link }}"
+    until = in_force_until(policy, version)
+    return [shown(button, version.effective_from, until, as_of, "div", block=True), ""]
+
+
+STATUSES = ("Coming", "Current", "Superseded")
 
 
 def _history(policy: Policy, as_of: dt.date) -> list[str]:
-    current = policy.current(as_of)
     rows = []
     for version in reversed(policy.published):
-        status = (
-            "Current"
-            if version is current
-            else "Coming"
-            if version.effective_from > as_of
-            else "Superseded"
+        until = in_force_until(policy, version)
+        status = "".join(
+            [
+                shown("Coming", None, version.effective_from, as_of, css="status-coming"),
+                shown(
+                    "Current",
+                    version.effective_from,
+                    until,
+                    as_of,
+                    css="status-current",
+                ),
+                shown("Superseded", until, None, as_of, css="status-superseded")
+                if until is not None
+                else "",
+            ]
         )
         link = f"[{version.version}]({_version_link(policy, version)})"
         changes = (
@@ -276,7 +417,8 @@ def _history(policy: Policy, as_of: dt.date) -> list[str]:
             else "First version"
         )
         rows.append(
-            f"| {link} | {status} | {format_date(version.effective_from)} "
+            f'| {link} | <span class="version-status" data-version="{version.version}">'
+            f"{status}</span> | {format_date(version.effective_from)} "
             f"| {_cell(version.changes)} | {changes} |"
         )
     return [

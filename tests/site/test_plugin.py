@@ -7,9 +7,16 @@ from portal.content import load_content
 from portal.site.build import SiteBuildError, build_site
 from portal.site.plugin import EsafetyPlugin
 
+HIDDEN = re.compile(r'<(span|div|p)\b[^>]*\shidden(?:="hidden")?>.*?</\1>', re.DOTALL)
+
+
+def read_all(site, path):
+    return (site / path / "index.html").read_text(encoding="utf-8")
+
 
 def read(site, path):
-    return (site / path / "index.html").read_text(encoding="utf-8")
+    """What a reader sees without scripts: parts true on other days than the build's are hidden."""
+    return HIDDEN.sub("", read_all(site, path))
 
 
 def test_default_config_is_valid_and_documented_defaults_hold():
@@ -26,7 +33,7 @@ def test_the_index_lists_every_published_policy_with_its_current_version(demo_si
     for policy in load_content(project / "policies").policies:
         current = policy.current(dt.date.today())
         assert policy.title in html
-        assert f"<td>{current.version}</td>" in html
+        assert re.search(rf"<td><span [^>]*>{re.escape(current.version)}</span></td>", html)
 
 
 def test_an_overdue_review_is_marked_in_words(demo_site):
@@ -42,7 +49,7 @@ def test_every_published_version_has_a_permalink_and_drafts_have_none(demo_site)
     assert (demo_site / "policies/pupil-aup-7-11/2025.09/index.html").is_file()
     assert (demo_site / "policies/pupil-aup-7-11/2026.09/index.html").is_file()
     assert not (demo_site / "policies/pupil-aup-7-11/2027.01").exists()
-    assert "2027.01" not in (demo_site / "search/search_index.json").read_text()
+    assert "pupil-aup-7-11/2027.01" not in (demo_site / "search/search_index.json").read_text()
 
 
 def test_a_superseded_version_says_so_and_links_to_the_current_one(demo_site):
@@ -55,8 +62,8 @@ def test_a_superseded_version_says_so_and_links_to_the_current_one(demo_site):
 
 def test_the_what_changed_page_marks_insertions_and_deletions_in_words(demo_site):
     html = read(demo_site, "policies/pupil-aup-7-11/2026.09/changes")
-    assert "<ins><span class=\"diff-label\">Added:</span>" in html
-    assert "<del><span class=\"diff-label\">Removed:</span>" in html
+    assert '<ins><span class="diff-label">Added:</span>' in html
+    assert '<del><span class="diff-label">Removed:</span>' in html
     assert "AI chatbot" in html  # the change summary and the new rules
 
 
@@ -104,7 +111,9 @@ def test_bad_content_fails_the_build_with_file_and_line(tree):
     tree.policy()
     tree.version(body="## Rules\n\nAsk {{ roles.nobody.name }}.\n")
     tree.mkdocs_yml()
-    with pytest.raises(SiteBuildError, match=r"policies/rules/2025\.09\.md:12: unknown placeholder"):
+    with pytest.raises(
+        SiteBuildError, match=r"policies/rules/2025\.09\.md:12: unknown placeholder"
+    ):
         build_site(tree.root, tree.root / "site")
 
 
@@ -114,7 +123,9 @@ def test_a_changed_published_version_fails_the_build(tree):
     tree.publish()
     path.write_text(path.read_text().replace("Be kind", "Be nice"))
     tree.mkdocs_yml()
-    with pytest.raises(SiteBuildError, match=r"policies/rules/2025\.09\.md:1: .*new version instead"):
+    with pytest.raises(
+        SiteBuildError, match=r"policies/rules/2025\.09\.md:1: .*new version instead"
+    ):
         build_site(tree.root, tree.root / "site")
 
 
@@ -140,7 +151,9 @@ def test_a_hand_written_page_may_not_hide_a_generated_one(tree):
     tree.mkdocs_yml()
     (tree.root / "docs" / "glossary").mkdir()
     (tree.root / "docs" / "glossary" / "index.md").write_text("# Mine\n")
-    with pytest.raises(SiteBuildError, match="docs/glossary/index.md would hide a generated page"):
+    with pytest.raises(
+        SiteBuildError, match=r"docs/glossary/index\.md would hide a generated page"
+    ):
         build_site(tree.root, tree.root / "site")
 
 
