@@ -265,6 +265,13 @@ class Share:
     possible: int
     taught: int  # taught, secure or not
     secure: int
+    planned: int = 0
+    """Pairs the scheme of work plans to have taught by the end of each pupil's year group
+    (see `planned_outcomes`): the part of `possible` a school following the scheme reaches."""
+
+    @property
+    def percent_planned(self) -> int | None:
+        return round(100 * self.planned / self.possible) if self.possible else None
 
     @property
     def percent_secure(self) -> int | None:
@@ -276,7 +283,10 @@ class Share:
 
     def __add__(self, other: Share) -> Share:
         return Share(
-            self.possible + other.possible, self.taught + other.taught, self.secure + other.secure
+            self.possible + other.possible,
+            self.taught + other.taught,
+            self.secure + other.secure,
+            self.planned + other.planned,
         )
 
 
@@ -325,6 +335,29 @@ def _outcomes_per(curriculum: Curriculum) -> Counter:
     return Counter((outcome.strand, outcome.band) for outcome in curriculum.outcomes)
 
 
+def planned_outcomes(curriculum: Curriculum, year_group: int) -> frozenset[str]:
+    """The outcomes of their band that the scheme of work plans to have taught to a pupil by
+    the end of `year_group`: those of the band's lessons for that year group and the years
+    before it in the band, from the same year sequences teachers plan with."""
+    band = next((b for b in curriculum.bands if year_group in b.year_groups), None)
+    if band is None:
+        return frozenset()
+    band_outcomes = {o.id for o in curriculum.outcomes if o.band == band.id}
+    return frozenset(
+        outcome
+        for year in band.year_groups
+        if year <= year_group
+        for lesson in curriculum.year_sequence(year)
+        for outcome in lesson.outcomes
+        if outcome in band_outcomes
+    )
+
+
+def _planned_per(curriculum: Curriculum, year_group: int) -> Counter:
+    strand_of = {o.id: o.strand for o in curriculum.outcomes}
+    return Counter(strand_of[o] for o in planned_outcomes(curriculum, year_group))
+
+
 def _column_of(by: str):
     return Pupil.year_group if by == "year" else Pupil.class_id
 
@@ -344,7 +377,9 @@ def heatmap(
     group = _column_of(by)
     band = _band_of(curriculum, Pupil.year_group)
     pupils = db.execute(
-        select(group, band, func.count()).where(*_on_roll(school_id, by)).group_by(group, band)
+        select(group, Pupil.year_group, func.count())
+        .where(*_on_roll(school_id, by))
+        .group_by(group, Pupil.year_group)
     ).all()
     level = _level(period)
     done = db.execute(
@@ -363,15 +398,20 @@ def heatmap(
         .group_by(group, OutcomeProgress.strand)
     ).all()
     outcomes = _outcomes_per(curriculum)
+    bands = {year: b.id for b in curriculum.bands for year in b.year_groups}
     possible: Counter = Counter()
+    planned: Counter = Counter()
     headcount: Counter = Counter()
-    for column_id, band_id, count in pupils:
+    for column_id, year_group, count in pupils:
         headcount[column_id] += count
+        per_strand = _planned_per(curriculum, year_group)
         for strand in curriculum.strands:
-            possible[(strand.id, column_id)] += count * outcomes[(strand.id, band_id)]
-    cells = {key: Share(number, 0, 0) for key, number in possible.items()}
+            possible[(strand.id, column_id)] += count * outcomes[(strand.id, bands.get(year_group))]
+            planned[(strand.id, column_id)] += count * per_strand[strand.id]
+    cells = {key: Share(number, 0, 0, planned[key]) for key, number in possible.items()}
     for column_id, strand, taught, secure in done:
-        cells[(strand, column_id)] = Share(possible[(strand, column_id)], taught, secure)
+        key = (strand, column_id)
+        cells[key] = Share(possible[key], taught, secure, planned[key])
     return Heatmap(curriculum.strands, _columns(db, school_id, by, headcount), cells)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 
 from portal.models import LessonDone, OutcomeProgress, QuizAttempt
 from portal.services import coverage
+from tests.factories import CurriculumTree, true_false
 
 
 def levels(db, pupil) -> dict[str, str]:
@@ -135,15 +136,45 @@ def test_gaps_are_outcomes_no_lesson_teaches_and_groups_below_the_threshold(
     assert [g.name for g in coverage.gaps_below(heatmap, threshold=25)] == ["Year 3"]
 
 
-def test_the_real_curriculum_lists_the_outcomes_no_lesson_teaches(project):
-    from portal.content import load_lessons
+def test_the_outcomes_no_lesson_teaches_are_listed(tmp_path):
+    """A whole scheme teaches every outcome (`esafety check` refuses one that does not); a
+    curriculum still being written shows its gaps."""
+    tree = CurriculumTree(tmp_path)
+    tree.lesson()  # teaches or-ey-1 only
+    untaught = coverage.untaught_outcomes(tree.load())
+    assert [o.id for o in untaught] == ["or-ey-2", "or-ks2-1"]
 
-    real = load_lessons(project / "curriculum")
-    untaught = coverage.untaught_outcomes(real)
-    taught = {o for lesson in real.lessons for o in lesson.outcomes}
-    assert untaught
-    assert all(o.id not in taught for o in untaught)
-    assert len(untaught) + len(taught) == len(real.outcomes)
+
+def test_what_is_planned_for_a_year_group_comes_from_the_year_sequences(tmp_path):
+    tree = CurriculumTree(tmp_path)
+    tree.lesson("ey-or-ask", year_groups=[1], outcomes=["or-ey-1"])
+    tree.lesson(
+        "ey-or-tell",
+        year_groups=[2],
+        outcomes=["or-ey-2"],
+        questions=[true_false(n, outcome="or-ey-2") for n in range(1, 6)],
+    )
+    curriculum = tree.load()
+    assert coverage.planned_outcomes(curriculum, 0) == frozenset()
+    assert coverage.planned_outcomes(curriculum, 1) == {"or-ey-1"}
+    assert coverage.planned_outcomes(curriculum, 2) == {
+        "or-ey-1",
+        "or-ey-2",
+    }  # and the years before
+    assert coverage.planned_outcomes(curriculum, 3) == frozenset()  # a new band starts afresh
+
+
+def test_the_heatmap_counts_what_is_planned_for_each_pupils_year(
+    db, hand_made_school, small_curriculum
+):
+    # The small curriculum's lessons are for Reception (both ey outcomes) and Year 3 (or-ks2-1).
+    by_year = coverage.heatmap(db, small_curriculum, hand_made_school.id, by="year")
+    reception, year3 = by_year.cell("or", 0), by_year.cell("or", 3)
+    assert (reception.possible, reception.planned, reception.percent_planned) == (10, 10, 100)
+    assert (year3.possible, year3.planned) == (2, 2)
+    assert by_year.total.planned == 12
+    by_class = coverage.heatmap(db, small_curriculum, hand_made_school.id, by="class")
+    assert sorted(by_class.cell("or", c.id).planned for c in by_class.columns) == [2, 10]
 
 
 def test_the_trust_summary_counts_every_school_apart(db, hand_made_school, small_curriculum):
