@@ -50,6 +50,7 @@ class Band:
     name: str
     year_groups: tuple[int, ...]
     max_grade: float
+    line: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ def load_curriculum(
             str(b["name"]),
             tuple(b["year_groups"]),
             float(b["max_grade"]),
+            getattr(b, "line", 0),
         )
         for b in framework.get("bands", [])
     )

@@ -57,7 +57,8 @@ def check_scheme(curriculum: Curriculum, folder: Path, problems: Problems) -> No
             ],
             right_is_longest,
             LONGEST_RIGHT_SHARE,
-            folder / "lessons" / band.id,
+            folder / "framework.yml",
+            band.line,
             f"ages {band.id}: the right answer is the longest option in",
             "single and scenario questions",
             "make the other options as long and as likely",
@@ -73,7 +74,8 @@ def check_scheme(curriculum: Curriculum, folder: Path, problems: Problems) -> No
                 ],
                 right_is_telling_an_adult,
                 ADULT_RIGHT_SHARE,
-                folder / "lessons" / band.id,
+                folder / "framework.yml",
+                band.line,
                 f"ages {band.id}: the right answer is telling an adult in",
                 "scenarios",
                 "make another good action the right answer, such as block, report to the "
@@ -103,6 +105,7 @@ def _check_share(
     does_it,
     share: float,
     where: Path,
+    line: int,
     prefix: str,
     kind: str,
     advice: str,
@@ -118,7 +121,7 @@ def _check_share(
     files = "; ".join(f"{name} ({', '.join(ids)})" for name, ids in sorted(by_quiz.items()))
     problems.add(
         where,
-        None,
+        line or None,
         f"{prefix} {len(doing)} of {len(questions)} {kind} "
         f"({100 * len(doing) / len(questions):.0f}%); at most {limit} may be: {advice}. "
         f"Found in {files}",
@@ -137,10 +140,11 @@ def _check_year_groups(curriculum: Curriculum, folder: Path, problems: Problems)
             missing = [year for year in band.year_groups if year not in taught]
             if missing:
                 problems.add(
-                    folder / "lessons" / band.id,
-                    None,
-                    f"strand '{strand.id}' ({strand.name}) has no lesson for "
-                    f"{_years(missing)}: every strand needs a lesson for every year group",
+                    folder / "framework.yml",
+                    band.line or None,
+                    f"ages {band.id}: strand '{strand.id}' ({strand.name}) has no lesson for "
+                    f"{_years(missing)}: every strand needs a lesson for every year group "
+                    f"(in lessons/{band.id}/)",
                 )
 
 

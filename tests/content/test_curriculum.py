@@ -456,8 +456,8 @@ def test_the_portal_load_leaves_the_whole_scheme_checks_out(scheme):
     (scheme.folder / "lessons" / "4-7" / "ey-or-year-1.md").unlink()
     scheme.load()  # the portal starts, and shows the gap
     assert scheme_errors(scheme) == [
-        "curriculum/lessons/4-7: strand 'or' (Online relationships) has no lesson for Year 1: "
-        "every strand needs a lesson for every year group"
+        "curriculum/framework.yml:5: ages 4-7: strand 'or' (Online relationships) has no lesson "
+        "for Year 1: every strand needs a lesson for every year group (in lessons/4-7/)"
     ]
 
 
@@ -465,8 +465,8 @@ def test_a_missing_year_group_names_the_strand_and_the_years(scheme):
     for year in (0, 2):
         (scheme.folder / "lessons" / "4-7" / f"ey-or-year-{year}.md").unlink()
     assert (
-        "curriculum/lessons/4-7: strand 'or' (Online relationships) has no lesson for "
-        "Reception, Year 2: every strand needs a lesson for every year group"
+        "curriculum/framework.yml:5: ages 4-7: strand 'or' (Online relationships) has no lesson "
+        "for Reception, Year 2: every strand needs a lesson for every year group (in lessons/4-7/)"
     ) in scheme_errors(scheme)
 
 
@@ -517,7 +517,7 @@ def test_the_right_answer_is_the_longest_in_at_most_a_third_per_band(scheme):
     )
     [message] = scheme_errors(scheme)
     assert message == (
-        "curriculum/lessons/11-14: ages 11-14: the right answer is the longest option in 6 of "
+        "curriculum/framework.yml:13: ages 11-14: the right answer is the longest option in 6 of "
         "15 single and scenario questions (40%); at most 5 may be: make the other options as "
         "long and as likely. Found in ks3-or-year-7.quiz.yml (q1, q2, q3, q4, q5); "
         "ks3-or-year-8.quiz.yml (q1)"
@@ -536,7 +536,7 @@ def test_telling_an_adult_is_the_right_answer_of_at_most_a_third_of_older_scenar
     )
     [message] = scheme_errors(scheme)
     assert message.startswith(
-        "curriculum/lessons/11-14: ages 11-14: the right answer is telling an adult in 7 of 15 "
+        "curriculum/framework.yml:13: ages 11-14: the right answer is telling an adult in 7 of 15 "
         "scenarios (47%); at most 5 may be: make another good action the right answer"
     )
     assert message.endswith(
