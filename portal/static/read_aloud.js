@@ -8,7 +8,8 @@
     return;
   }
   var speech = window.speechSynthesis;
-  var reading = null;
+  var reading = null;  // the button whose words are being read
+  var current = null;  // and those words (a cancelled utterance may still end later)
 
   function label(button) {
     return button.querySelector(".read-aloud-label");
@@ -24,6 +25,7 @@
   function stop() {
     var button = reading;
     reading = null;
+    current = null;
     speech.cancel();
     if (button) { show(button, false); }
   }
@@ -40,9 +42,10 @@
     words.lang = "en-GB";
     words.rate = 0.9;
     words.onend = words.onerror = function () {
-      if (reading === button) { reading = null; show(button, false); }
+      if (current === words) { current = null; reading = null; show(button, false); }
     };
     reading = button;
+    current = words;
     show(button, true);
     speech.speak(words);
   }
