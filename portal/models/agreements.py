@@ -104,7 +104,8 @@ class AcceptanceChain(Base):
 
 
 class ImageConsent(Base):
-    """A parent's yes or no to one use of their child's photo; the newest row is the answer."""
+    """A yes or no to one use of a pupil's photo, in one voice: the parent's, or (from Year 8)
+    the pupil's own view. The newest row for a pupil, use and voice is the answer."""
 
     __tablename__ = "image_consent"
     __table_args__ = (Index("ix_image_consent_pupil", "pupil_id", "purpose", "id"),)
@@ -114,6 +115,7 @@ class ImageConsent(Base):
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"))
     purpose: Mapped[str] = mapped_column(String(20))
     given: Mapped[bool] = mapped_column(Boolean)
+    voice: Mapped[str] = mapped_column(String(10), default="parent", server_default="parent")
     actor_type: Mapped[str] = mapped_column(String(10))
     actor_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from ..content.curriculum import Curriculum
 from ..db import Base
 from ..models import (
+    ImageConsent,
     LessonDone,
     Parent,
     ParentLink,
+    PolicyVersionRecord,
     Pupil,
     QuizAttempt,
     School,
@@ -24,7 +26,7 @@ from ..models import (
     utcnow,
 )
 from ..years import year_label
-from . import coverage, lessons
+from . import acceptance, consents, coverage, lessons
 from .passwords import hash_password
 from .pictures import picture_password_hash
 from .tokens import normalise_letter_code, token_hash
@@ -160,7 +162,83 @@ def reset_demo_school(db: Session, curriculum: Curriculum | None = None) -> Demo
     db.flush()
     if curriculum is not None:
         _learning(db, curriculum, school, list(pupils.values()))
+    _photo_choices(db, school, pupils, first_parents)
+    _earlier_agreements(db, school, first_parents)
     return sign_ins
+
+
+# Families (by pupil number) whose parent agreed to the September 2026 parent agreement in the
+# autumn term. The families the demo prints (0, 4 and the second child's) are left to sign for
+# themselves. When the January 2027 version comes into force these parents are asked again, and
+# the portal shows them what changed since they signed.
+EARLIER_SIGNERS = (1, 3, 6, 9, 13, 19, 27, 33, 38, 41)
+EARLIER_POLICY, EARLIER_VERSION = "parent-agreement", "2026.09"
+
+
+def _earlier_agreements(db: Session, school: School, first_parents: dict[int, Parent]) -> None:
+    """Some parents signed the parent agreement in September; only if the portal has recorded
+    that version (the demo records the published versions before it makes the school)."""
+    record = db.scalar(
+        select(PolicyVersionRecord).where(
+            PolicyVersionRecord.policy == EARLIER_POLICY,
+            PolicyVersionRecord.version == EARLIER_VERSION,
+        )
+    )
+    if record is None:
+        return
+    signed_on = utcnow() - dt.timedelta(days=75)
+    for number in EARLIER_SIGNERS:
+        parent = first_parents.get(number)
+        if parent is None or number == SECOND_CHILD:
+            continue
+        acceptance.append(
+            db,
+            school.id,
+            [
+                acceptance.Entry(
+                    subject_type="parent",
+                    subject_id=parent.id,
+                    acting_as="self",
+                    policy_version_id=record.id,
+                    content_hash=record.content_hash,
+                )
+            ],
+            acceptance.Signature("parent", parent.id, signed_name=parent.name),
+            now=signed_on,
+        )
+
+
+def _photo_choices(
+    db: Session, school: School, pupils: dict[int, Pupil], first_parents: dict[int, Parent]
+) -> None:
+    """Photo choices for about half the families; from Year 8 the pupils' own views too, with
+    one pupil in each of those classes saying no to social media where the parent said yes."""
+    when = utcnow() - dt.timedelta(days=60)
+    for number, pupil in pupils.items():
+        if number % 2 == 0 or number in (0, 4, SECOND_CHILD):
+            continue
+        parent = first_parents[number]
+        for purpose in consents.PURPOSES:
+            given = purpose != "press" or number % 3 == 0
+            db.add(_choice(school, pupil, purpose, given, consents.PARENT, parent.id, when))
+        if consents.asks_pupil(pupil):
+            for purpose in ("website", "display", "social", "video"):
+                given = not (purpose == "social" and number % 4 == 1)
+                db.add(_choice(school, pupil, purpose, given, consents.PUPIL, pupil.id, when))
+    db.flush()
+
+
+def _choice(school, pupil, purpose, given, voice, actor_id, when) -> ImageConsent:
+    return ImageConsent(
+        school_id=school.id,
+        pupil_id=pupil.id,
+        purpose=purpose,
+        given=given,
+        voice=voice,
+        actor_type=voice,
+        actor_id=actor_id,
+        created_at=when,
+    )
 
 
 def _learning(db: Session, curriculum: Curriculum, school: School, pupils: list[Pupil]) -> None:

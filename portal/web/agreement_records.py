@@ -697,7 +697,8 @@ def photo_lookup():
         school_class=school_class,
         pupils=pupils,
         searched=searched,
-        answers=consents.current(db, [pupil.id for pupil in pupils]),
+        answers=consents.views(db, pupils),
+        asks_pupil=consents.asks_pupil,
         purposes=consents.PURPOSES,
         year_label=year_label,
     )

@@ -395,6 +395,8 @@ YES_NO = choices([("yes", "Yes"), ("no", "No")])
 
 
 def _photos_form(children: list[Pupil], now: dict) -> FlaskForm:
+    """One yes-or-no question per child and use, each starting at the current answer."""
+
     class PhotosForm(FlaskForm):
         pass
 
@@ -445,6 +447,42 @@ def photos():
         children=children,
         purposes=consents.PURPOSES,
         now=now,
+        own_views=consents.current(db, [child.id for child in children], consents.PUPIL),
+        asks_pupil=consents.asks_pupil,
+        from_year=consents.PUPIL_VIEW_FROM_YEAR,
+    )
+
+
+@bp.route("/agreements/my-photos", methods=["GET", "POST"])
+@allow("pupil")
+def my_photos():
+    """From Year 8, a pupil's own view on each use of their photo, beside their parents'."""
+    pupil = current_user.principal
+    if not consents.asks_pupil(pupil):
+        abort(404)
+    db = get_db()
+    now = consents.current(db, [pupil.id], consents.PUPIL)
+    form = _photos_form([pupil], now)
+    if form.validate_on_submit():
+        answers = {
+            purpose: form[f"photo_{pupil.id}_{purpose}"].data == "yes"
+            for purpose in consents.PURPOSES
+            if form[f"photo_{pupil.id}_{purpose}"].data in ("yes", "no")
+        }
+        changed = consents.set_own_choices(db, pupil, answers)
+        db.commit()
+        flash(
+            "Your answers are saved. You can change them here at any time."
+            if changed
+            else "Nothing was changed."
+        )
+        return redirect(url_for("agreements.my_photos"))
+    return render_template(
+        "agreements/my_photos.html",
+        form=form,
+        pupil=pupil,
+        purposes=consents.PURPOSES,
+        now=now[pupil.id],
     )
 
 
@@ -519,6 +557,7 @@ def mine():
         signed=signed,
         changed=changed,
         parents_sign=is_pupil and _parent_signs_for(person, rules),
+        own_photo_view=is_pupil and consents.asks_pupil(person),
     )
     return page, 400 if (form.errors or changed) else 200
 

@@ -325,7 +325,9 @@ def test_photo_choices_are_separate_optional_and_can_change(app, client, db, fam
         "displays in school",
         "learning platform",
         "video",
-        "local press",
+        "national press",
+        "displays outside school",
+        "social media",
     ):
         assert label in page
     client.submit(

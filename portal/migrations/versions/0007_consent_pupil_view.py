@@ -1,11 +1,18 @@
 """pupils' own views on photo consent
 
-Placeholder so that work on several revisions can go on at once; filled in by its change.
+Written by hand. From Year 8 a pupil records their own view on each use of their photo, beside
+their parents' answers: `image_consent.voice` says whose view a row is ("parent" or "pupil").
+Every row from before this revision is a parent's answer, so the column starts as "parent".
+The two new uses (displays outside school, the school's social media) need no schema change:
+`purpose` is a short text.
 
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02 19:40:00
 """
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0007"
 down_revision = "0006"
@@ -14,8 +21,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("image_consent") as batch:
+        batch.add_column(
+            sa.Column("voice", sa.String(length=10), nullable=False, server_default="parent")
+        )
 
 
 def downgrade() -> None:
-    pass
+    # A pupil's own view has no place in the older schema; it must not turn into a parent's.
+    op.execute(sa.text("DELETE FROM image_consent WHERE voice = 'pupil'"))
+    with op.batch_alter_table("image_consent") as batch:
+        batch.drop_column("voice")

@@ -1,0 +1,83 @@
+"""The demo school has real agreement data: parents who signed the September 2026 parent
+agreement are asked again once the January 2027 version is in force, and pupils from Year 8 have
+their own photo views."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, select
+
+from portal import create_app
+from portal.content import load_content
+from portal.db import Base
+from portal.models import Parent, Pupil, School
+from portal.services import agreements, consents
+from portal.services.demo import EARLIER_SIGNERS, SLUG, reset_demo_school
+from tests.factories import CurriculumTree
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The portal with the demo school's policies, and a small curriculum of its own."""
+    tree = CurriculumTree(tmp_path / "lessons")
+    tree.lesson("ey-or-ask")
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "POLICIES_DIR": str(PROJECT / "policies"),
+            "CURRICULUM_DIR": str(tree.folder),
+            "SECRET_KEY": "test secret key",
+            "RATELIMIT_ENABLED": False,
+            "SMTP_URL": f"file://{tmp_path / 'mail'}",
+        }
+    )
+    yield app
+    engine = app.extensions["esafety.engine"]
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(delete(table))
+    engine.dispose()
+
+
+def test_parents_who_signed_in_september_are_asked_again_in_january(app, db):
+    reset_demo_school(db)
+    db.commit()
+    content = load_content(PROJECT / "policies")
+    parents = db.scalars(select(Parent).order_by(Parent.reference)).all()
+    signer = next(p for p in parents if p.reference == f"C{2000 + EARLIER_SIGNERS[0]}")
+    before = next(
+        r
+        for r in agreements.rules(db, content, dt.date(2027, 1, 3))
+        if r.policy.slug == "parent-agreement"
+    )
+    after = next(
+        r
+        for r in agreements.rules(db, content, dt.date(2027, 1, 4))
+        if r.policy.slug == "parent-agreement"
+    )
+    assert before.current.version == "2026.09"
+    assert after.current.version == "2027.01"
+    assert agreements.status_of(db, before, signer) == "signed"
+    assert agreements.status_of(db, after, signer) == "older"  # signed an earlier version
+    assert agreements.last_signed_version(db, after, "parent", signer.id).version == "2026.09"
+    assert agreements.status_of(db, before, parents[0]) == "pending"
+
+
+def test_demo_pupils_from_year_8_have_their_own_photo_views(app, db):
+    reset_demo_school(db)
+    db.commit()
+    pupils = db.scalars(select(Pupil).where(Pupil.year_group >= 8)).all()
+    views = consents.views(db, pupils)
+    own = [v for pupil in pupils for v in views[pupil.id].values() if v.pupil is not None]
+    assert own
+    assert any(v.parent.given and not v.pupil.given and not v.allowed for v in own)
+    db.expunge_all()
+    reset_demo_school(db)  # made afresh on every start, agreement records and all
+    db.commit()
+    assert len(db.scalars(select(School).where(School.slug == SLUG)).all()) == 1
