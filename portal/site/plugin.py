@@ -64,10 +64,14 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         if self.content is None:
             return files
+        # Pages state every version's dates and the reader's browser shows what is in force on
+        # the reader's day; the build day only decides what a browser without scripts shows.
         pages = site_pages(self.content, dt.date.today(), self.config.portal_url)
         for src_uri, markdown in pages.items():
             if files.get_file_from_path(src_uri) is not None:
-                raise PluginError(f"docs/{src_uri} would hide a generated page: rename or remove it")
+                raise PluginError(
+                    f"docs/{src_uri} would hide a generated page: rename or remove it"
+                )
             files.append(File.generated(config, src_uri, content=markdown))
         log.debug("generated %d policy pages", len(pages))
         return files
