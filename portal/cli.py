@@ -427,6 +427,7 @@ def demo(root: Path, port: int) -> None:
     from portal.migrate import upgrade
     from portal.services.demo import reset_demo_school
     from portal.web.policies import record_policy_versions
+    from portal.web.redact import redacted_request_handler
     from portal.wsgi import PORTAL_PREFIX, combine
 
     base = f"http://127.0.0.1:{port}"
@@ -449,7 +450,13 @@ def demo(root: Path, port: int) -> None:
     from portal.web.mailer import start_mail_thread
 
     start_mail_thread(app)  # writes each queued email to the mail folder within seconds
-    run_simple("127.0.0.1", port, combine(site_dir, app), threaded=True)
+    run_simple(
+        "127.0.0.1",
+        port,
+        combine(site_dir, app),
+        threaded=True,
+        request_handler=redacted_request_handler(),
+    )
 
 
 def _print_demo(base: str, app, sign_ins) -> None:
@@ -510,10 +517,11 @@ def serve(root: Path, bind: str, workers: int) -> None:
         os.execv(gunicorn, arguments)  # noqa: S606 - gunicorn takes over this process
     from werkzeug.serving import run_simple
 
+    from portal.web.redact import redacted_request_handler
     from portal.wsgi import create
 
     host, port = bind.rsplit(":", 1)
-    run_simple(host, int(port), create(), threaded=True)
+    run_simple(host, int(port), create(), threaded=True, request_handler=redacted_request_handler())
 
 
 @main.command("demo-code")

@@ -49,9 +49,13 @@ HASHED = (
     "signed_name",
     "talked_through",
     "remark",
+    "reached_by",
     "created_at",
     "previous_hash",
 )
+# Fields added after records were first made: hashed only when they hold something, so every
+# older record keeps its hash.
+HASHED_WHEN_SET = ("reached_by",)
 ONCE = ("subject_type", "subject_id", "actor_type", "actor_id", "acting_as", "policy_version_id")
 
 
@@ -78,6 +82,7 @@ class Signature:
     signed_name: str | None = None
     remark: str | None = None
     language: str = "en"
+    reached_by: str | None = None  # how a parent or carer was reached (link and address, letter)
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ def record_hash(values: dict) -> str:
     canonical = {
         name: values[name].isoformat() if isinstance(values[name], dt.datetime) else values[name]
         for name in HASHED
+        if not (name in HASHED_WHEN_SET and values[name] is None)
     }
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -182,6 +188,7 @@ def append(
             signed_name=signature.signed_name,
             talked_through=entry.talked_through,
             remark=signature.remark,
+            reached_by=signature.reached_by,
             created_at=now,
             previous_hash=head.last_hash,
         )

@@ -5,7 +5,6 @@ look-up of a pupil's photo permissions."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import (
@@ -33,7 +32,7 @@ from ..models import (
     SchoolClass,
     Visitor,
 )
-from ..services import agreements, audit, consents, links, parents, reminders
+from ..services import agreements, audit, consents, parents, reminders
 from ..services.acceptance import METHODS, Entry, Outcome, Signature, record_and_commit
 from ..services.agreements import (
     COUNTERSIGN,
@@ -44,6 +43,7 @@ from ..services.agreements import (
     WITHDRAW,
     Rule,
 )
+from ..services.tokens import TOKEN_MARK
 from ..years import year_label
 from .access import STAFF, allow
 from .agreements import all_rules
@@ -52,7 +52,7 @@ from .downloads import csv_download
 from .forms import choices, strip
 from .ids import record_id
 from .policies import local_time_filter, today
-from .urls import how_long, public_url
+from .urls import how_long, link_terms, public_url
 
 bp = Blueprint("agreement_records", __name__, url_prefix="/agreements")
 LEADS = ("ict_lead", "admin")
@@ -189,14 +189,13 @@ def remind():
     hours = current_app.config["LINK_HOURS"]
 
     def compose(parent: Parent, children: list[str]) -> tuple[str, str]:
-        token = links.issue_link(db, "parent-sign-in", parent, dt.timedelta(hours=hours))
         body = render_template(
             "mail/agreement_reminder.txt",
             parent=parent,
             school=school,
             title=rule.policy.title,
             children=children,
-            link=public_url("parents.link", token=token, next=url_for("agreements.family")),
+            link=public_url("parents.link", token=TOKEN_MARK, next=url_for("agreements.family")),
             sign_in_url=public_url("parents.sign_in"),
             how_long=how_long(hours),
         )
@@ -209,6 +208,7 @@ def remind():
         school.id,
         compose,
         by=current_user.principal,
+        link=link_terms(hours),
         class_id=school_class.id if school_class else None,
     )
     db.commit()

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..settings import load_settings
 from ..startup import check_safe_to_start
 from ..years import year_label
-from . import access, agreements, database, ids, login, policies, security
+from . import access, agreements, database, errors, ids, login, policies, security
 
 
 def build_app(config: dict[str, Any] | None = None) -> Flask:
@@ -41,6 +41,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         app.extensions["esafety.engine"].dispose()  # a portal that will not start holds nothing
         raise
     login.init_app(app)
+    errors.init_app(app)  # first: every later check's refusal is logged with its address
     security.init_app(app)
     access.init_app(app)
     agreements.init_app(app)  # after access: staff accept their AUP before other pages

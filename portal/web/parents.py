@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 from flask import (
@@ -24,13 +23,14 @@ from wtforms.validators import DataRequired, ValidationError
 from ..models import School
 from ..services import parents
 from ..services.sessions import end_session
+from ..services.tokens import TOKEN_MARK
 from ..years import year_label
 from .access import allow, public
 from .auth import finish_sign_in, safe_next
 from .database import get_db
 from .forms import EmailForm
-from .security import csrf, limiter
-from .urls import how_long, public_url
+from .security import csrf, limiter, per_address_limit, requested_address
+from .urls import how_long, link_terms, public_url
 
 bp = Blueprint("parents", __name__, url_prefix="/parents")
 
@@ -87,6 +87,9 @@ def home():
     exempt_when=_is_code_post,
 )
 @limiter.limit(
+    per_address_limit, methods=["POST"], key_func=requested_address, exempt_when=_is_code_post
+)
+@limiter.limit(
     "30 per hour",
     methods=["POST"],
     key_func=lambda: f"{get_remote_address()} code",
@@ -129,17 +132,17 @@ def _send_links(email: str):
     hours = current_app.config["LINK_HOURS"]
     db = get_db()
 
-    def compose(parent, school, token):
+    def compose(parent, school):
         body = render_template(
             "mail/parent_link.txt",
             parent=parent,
             school=school,
-            link=public_url("parents.link", token=token),
+            link=public_url("parents.link", token=TOKEN_MARK),
             how_long=how_long(hours),
         )
         return f"Sign in to {school.name}", body
 
-    if parents.email_sign_in_links(db, email, dt.timedelta(hours=hours), compose):
+    if parents.email_sign_in_links(db, email, link_terms(hours), compose):
         db.commit()
     time.sleep(max(0.0, LINK_REQUEST_SECONDS - (time.monotonic() - started)))
     return render_template("parents/check_email.html", email=email, how_long=how_long(hours))

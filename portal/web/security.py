@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, request
+import hashlib
+
+from flask import Flask, Response, abort, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -22,6 +24,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     ]
 )
+
+
+def per_address_limit() -> str:
+    return f"{current_app.config['LINK_REQUESTS_PER_ADDRESS']} per hour"
+
+
+def requested_address() -> str:
+    """The rate-limit key for an emailed link: the address asked for (hashed, so the counters
+    hold no addresses), whichever computer asks."""
+    address = request.form.get("email", "").strip().lower()
+    return "address " + hashlib.sha256(address.encode("utf-8")).hexdigest()
 
 
 def init_app(app: Flask) -> None:
