@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -61,25 +62,72 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
+@click.option(
+    "--anchor",
+    "anchor_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A file written by `esafety audit anchor`: the chain must still pass through every "
+    "head it recorded.",
+)
+def audit_verify(anchor_file: Path | None) -> None:
     """Recompute the hash chain of agreement records; name the first record altered, removed
-    or inserted out of order, and exit 1 if there is one."""
+    or inserted out of order, and exit 1 if there is one. Only reads: no secret key needed."""
     from portal.services.acceptance import verify_chains
+    from portal.services.anchor import AnchorFileError, check_anchor, read_anchors
 
-    app = portal_app()
     try:
-        with app.extensions["esafety.sessions"]() as db:
-            report = verify_chains(db)
-    finally:
-        app.extensions["esafety.engine"].dispose()
-    for problem in report.problems:
+        anchors = read_anchors(anchor_file.read_text(), str(anchor_file)) if anchor_file else []
+    except AnchorFileError as error:
+        raise click.ClickException(str(error)) from error
+    with _read_only_session() as db:
+        report = verify_chains(db)
+        problems = [str(problem) for problem in report.problems]
+        for anchor in anchors:
+            problems += check_anchor(db, anchor)
+    for problem in problems:
         click.echo(f"BROKEN {problem}", err=True)
-    if report.problems:
+    if problems:
         raise SystemExit(1)
+    anchored = f" It still extends {len(anchors)} anchor(s)." if anchors else ""
     click.echo(
         f"OK: {report.records} agreement records in {report.schools} "
-        f"{'school' if report.schools == 1 else 'schools'}; every chain is intact."
+        f"{'school' if report.schools == 1 else 'schools'}; every chain is intact.{anchored}"
     )
+
+
+@audit.command("anchor")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Add the anchor as a line to this file (kept away from the server); without it, print.",
+)
+def audit_anchor(out: Path | None) -> None:
+    """Write down each school's chain head (its length and newest hash) with the time, to keep
+    outside the database: `audit verify --anchor` then finds any rewrite before it."""
+    from portal.services.anchor import take_anchor
+
+    with _read_only_session() as db:
+        line = take_anchor(db).to_json()
+    if out is None:
+        click.echo(line)
+        return
+    with out.open("a", encoding="utf-8") as file:
+        file.write(line + "\n")
+    click.echo(f"Anchor added to {out}. Keep a copy away from the server (the governors' email).")
+
+
+@contextmanager
+def _read_only_session():
+    """A database session from the settings alone: reading needs no secret key, policies or
+    lessons, so an inspector can check evidence on a copy."""
+    from portal.db import make_engine, make_session_factory
+
+    engine = make_engine(_database_url())
+    try:
+        with make_session_factory(engine)() as db:
+            yield db
+    finally:
+        engine.dispose()
 
 
 @main.command()

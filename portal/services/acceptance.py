@@ -29,7 +29,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import Acceptance, AcceptanceChain, ImageConsent, School, utcnow
+from ..models import (
+    Acceptance,
+    AcceptanceChain,
+    ImageConsent,
+    PolicyVersionRecord,
+    School,
+    utcnow,
+)
 from .agreements import ACCEPT
 
 GENESIS = "0" * 64
@@ -277,7 +284,36 @@ def verify_chains(db: Session) -> ChainReport:
         total += count
         if problem is not None:
             problems.append(ChainProblem(school_id, name, *problem))
+    for school_id, policy, version, recorded in _versions_changed_since_signed(db):
+        problems.append(
+            ChainProblem(
+                school_id,
+                schools.get(school_id, f"school {school_id}"),
+                None,
+                f"{policy} {version}: its recorded hash {recorded[:12]}... is not the hash its "
+                "agreements were made to: the record of published versions was changed",
+            )
+        )
     return ChainReport(total, len(with_records), problems)
+
+
+def _versions_changed_since_signed(db: Session) -> list[tuple[int, str, str, str]]:
+    """Versions whose recorded hash differs from what people agreed to (one row each)."""
+    return db.execute(
+        select(
+            func.min(Acceptance.school_id),
+            PolicyVersionRecord.policy,
+            PolicyVersionRecord.version,
+            PolicyVersionRecord.content_hash,
+        )
+        .join(PolicyVersionRecord, PolicyVersionRecord.id == Acceptance.policy_version_id)
+        .where(Acceptance.content_hash != PolicyVersionRecord.content_hash)
+        .group_by(
+            PolicyVersionRecord.policy,
+            PolicyVersionRecord.version,
+            PolicyVersionRecord.content_hash,
+        )
+    ).all()
 
 
 def _verify_school(db: Session, school_id: int) -> tuple[int, tuple[int | None, str] | None]:
