@@ -36,7 +36,10 @@ class AuditEvent(Base):
     """Who did what, when: sign-ins, lockouts, imports, admin actions and access to records."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_school_at", "school_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_school_at", "school_id", "at"),
+        Index("ix_audit_ip_at", "ip", "at"),  # refusals counted per address (services/audit.py)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))

@@ -22,10 +22,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..models import Parent, ParentLink, Pupil, SchoolClass, Staff, utcnow
+from ..models import ClassTeacher, Parent, ParentLink, Pupil, SchoolClass, Staff, utcnow
 from ..years import parse_year_group, year_label
 from . import audit
 from .roster_columns import (
@@ -84,6 +84,7 @@ class StaffRow:
     name: str
     email: str
     role: str
+    classes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -352,7 +353,10 @@ def _read_staff(records: list[tuple[int, dict[str, str]]]) -> tuple[list[StaffRo
         first_line.setdefault(email.lower(), line)
         errors += [RowError(line, problem) for problem in problems]
         if not problems:
-            staff.append(StaffRow(line, values["name"], email, role))
+            classes = tuple(
+                name.strip() for name in values.get("classes", "").split(",") if name.strip()
+            )
+            staff.append(StaffRow(line, values["name"], email, role, classes))
     return staff, errors
 
 
@@ -579,13 +583,18 @@ def _plan_staff(db: Session, school_id: int, roster: Roster, by: Staff | None) -
         errors += _locks_out(by, rows, roster.header_line)
     if errors:
         return Plan(STAFF, errors=sorted(errors, key=lambda error: error.line))
+    errors += _unknown_classes(db, school_id, rows)
+    if errors:
+        return Plan(STAFF, errors=sorted(errors, key=lambda error: error.line))
     existing = _staff_by_email(db, school_id)
+    taught = _classes_taught(db, school_id)
     section = Section(STAFF, "Staff", "Email address")
     for row in rows:
         person = existing.get(row.email.lower())
         if person is None:
-            section.added.append(Entry(row.name, row.email, (ROLE_LABELS[row.role],)))
-        elif changes := _staff_changes(person, row):
+            teaches = (f"teaches {', '.join(row.classes)}",) if row.classes else ()
+            section.added.append(Entry(row.name, row.email, (ROLE_LABELS[row.role], *teaches)))
+        elif changes := _staff_changes(person, row, taught.get(person.id, ())):
             section.changed.append(Entry(row.name, row.email, changes))
     in_file = {row.email.lower() for row in rows}
     section.left = [
@@ -596,7 +605,7 @@ def _plan_staff(db: Session, school_id: int, roster: Roster, by: Staff | None) -
     return Plan(STAFF, [section])
 
 
-def _staff_changes(person: Staff, row: StaffRow) -> tuple[str, ...]:
+def _staff_changes(person: Staff, row: StaffRow, teaches: tuple[str, ...] = ()) -> tuple[str, ...]:
     changes = []
     if person.left_at is not None:
         changes.append("back after leaving")
@@ -604,7 +613,33 @@ def _staff_changes(person: Staff, row: StaffRow) -> tuple[str, ...]:
         changes.append(f"name {person.name} to {row.name}")
     if person.role != row.role:
         changes.append(f"{ROLE_LABELS[person.role]} to {ROLE_LABELS[row.role]}")
+    if sorted(teaches) != sorted(row.classes):
+        changes.append(f"teaches {', '.join(sorted(row.classes)) or 'no class'}")
     return tuple(changes)
+
+
+def _classes_taught(db: Session, school_id: int) -> dict[int, tuple[str, ...]]:
+    taught: dict[int, list[str]] = {}
+    for staff_id, name in db.execute(
+        select(ClassTeacher.staff_id, SchoolClass.name)
+        .join(SchoolClass, SchoolClass.id == ClassTeacher.class_id)
+        .where(SchoolClass.school_id == school_id)
+    ):
+        taught.setdefault(staff_id, []).append(name)
+    return {staff_id: tuple(names) for staff_id, names in taught.items()}
+
+
+def _unknown_classes(db: Session, school_id: int, rows: list[StaffRow]) -> list[RowError]:
+    known = set(_classes_by_name(db, school_id))
+    return [
+        RowError(
+            row.line,
+            f"There is no class called {name}. Import the pupils first, or check the spelling.",
+        )
+        for row in rows
+        for name in row.classes
+        if name not in known
+    ]
 
 
 def _emails_used_elsewhere(db: Session, school_id: int, rows: list[StaffRow]) -> list[RowError]:
@@ -724,10 +759,19 @@ def _write_staff(db: Session, school_id: int, rows: list[StaffRow], now: dt.date
             db, Staff(school_id=school_id, email=row.email)
         )
         person.name, person.role, person.left_at = row.name, row.role, None
+        _write_teaching(db, school_id, person, row.classes)
     in_file = {row.email.lower() for row in rows}
     for email, person in existing.items():
         if email not in in_file and person.left_at is None:
             _mark_left(db, person, now)
+
+
+def _write_teaching(db: Session, school_id: int, person: Staff, names: tuple[str, ...]) -> None:
+    classes = _classes_by_name(db, school_id)
+    db.flush()  # a new member of staff needs their id
+    db.execute(delete(ClassTeacher).where(ClassTeacher.staff_id == person.id))
+    for name in names:
+        db.add(ClassTeacher(class_id=classes[name].id, staff_id=person.id))
 
 
 def _mark_left(db: Session, person: Any, now: dt.datetime) -> None:

@@ -14,6 +14,7 @@ from portal import create_app
 from portal.models import (
     Acceptance,
     AuditEvent,
+    ClassTeacher,
     ImageConsent,
     OutboxMessage,
     PolicyVersionRecord,
@@ -482,7 +483,19 @@ def test_staff_can_always_sign_out(client, db, family):
 
 @pytest.fixture
 def teacher(app, client, db, family):
+    """A teacher of both the family's classes: they may record their pupils' slips."""
     staff = named(make_staff(db, family["school"]), "Mr Paper")
+    db.flush()
+    for school_class in (family["reception"], family["year3"]):
+        db.add(ClassTeacher(class_id=school_class.id, staff_id=staff.id))
+    accept_own_agreements(app, db, staff)
+    sign_in_as(client, db, staff)
+    return staff
+
+
+@pytest.fixture
+def lead(app, client, db, family):
+    staff = named(make_staff(db, family["school"], "ict_lead"), "Ms Lead")
     accept_own_agreements(app, db, staff)
     sign_in_as(client, db, staff)
     return staff
@@ -577,7 +590,7 @@ def test_a_withdrawal_is_a_new_record_and_the_agreement_is_pending_again(
 
 
 def test_visitors_volunteers_and_governors_are_added_and_their_agreement_recorded(
-    client, db, family, teacher
+    client, db, family, lead
 ):
     added = client.submit(
         "/agreements/visitors",
