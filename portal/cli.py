@@ -317,9 +317,13 @@ def send_mail(watch: bool, interval: float) -> None:
     import time
 
     from portal.services.mail import outbox_counts
+    from portal.startup import mail_sender_problem
     from portal.web.mailer import app_transport, deliver_once
 
     app = portal_app()
+    if watch and (problem := mail_sender_problem(app.config["DATABASE_URL"])):
+        app.extensions["esafety.engine"].dispose()
+        raise click.ClickException(problem)
     try:
         transport = app_transport(app)
     except (RuntimeError, ValueError) as error:
