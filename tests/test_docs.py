@@ -8,8 +8,8 @@ from portal.cli import main
 from portal.content.policies import ACCEPTED_BY, POLICY_FIELDS, RENEW, VERSION_FIELDS
 from portal.content.tables import TABLE_KINDS
 from portal.settings import SETTINGS, TABLE_END, TABLE_START, settings_table
-from portal.site.plugin import EsafetyConfig
 from portal.site.headers import NGINX_FILE, OTHER_HEADERS
+from portal.site.plugin import EsafetyConfig
 
 
 @pytest.fixture(scope="module")
