@@ -367,13 +367,14 @@ def import_roster(file: Path, slug: str, dry_run: bool) -> None:
             school = db.scalar(select(School).where(School.slug == slug))
             if school is None:
                 raise click.ClickException(f'There is no school with the short name "{slug}".')
-            plan = (plan_import if dry_run else apply_import)(
-                db, school.id, read_roster(file.read_bytes())
-            )
+            roster = read_roster(file.read_bytes())
+            plan = (plan_import if dry_run else apply_import)(db, school.id, roster)
             for error in plan.errors:
                 click.echo(f"{file}:{error.line}: {error.reason}", err=True)
             if plan.errors:
                 raise SystemExit(1)
+            if roster.ignored:
+                click.echo(f"Columns left out, not stored: {', '.join(roster.ignored)}")
             _echo_plan(plan)
             if not dry_run:
                 db.commit()

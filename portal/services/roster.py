@@ -94,6 +94,7 @@ class Roster:
     staff: list[StaffRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     header_line: int = 1
+    ignored: list[str] = field(default_factory=list)  # columns left out, never stored
 
     def to_json(self) -> str:
         """The kept fields only, to hold a checked file between preview and import."""
@@ -106,7 +107,7 @@ class Roster:
             PupilRow(**row | {"contacts": tuple(Contact(**c) for c in row["contacts"])})
             for row in data.pop("pupils")
         ]
-        staff = [StaffRow(**row) for row in data.pop("staff")]
+        staff = [StaffRow(**row | {"classes": tuple(row["classes"])}) for row in data.pop("staff")]
         errors = [RowError(**error) for error in data.pop("errors")]
         return cls(pupils=pupils, staff=staff, errors=errors, **data)
 
@@ -118,6 +119,8 @@ class _Unreadable(Exception):
 
 def read_roster(data: bytes) -> Roster:
     """Read and check a CSV file (UTF-8, with or without a byte order mark)."""
+    if refusal := not_text(data):
+        return Roster(kind=None, errors=[RowError(1, refusal)])
     try:
         header_line, header, body = _split(_decode(data))
     except _Unreadable as problem:
@@ -135,11 +138,35 @@ def read_roster(data: bytes) -> Roster:
     if not body:
         return Roster(kind=kind, errors=[RowError(header_line, NO_ROWS)], header_line=header_line)
     records = [(line, _values(cells, found, columns)) for line, cells in body]
+    kept = set(found.values())
+    ignored = [name.strip() for i, name in enumerate(header) if i not in kept and name.strip()]
     if kind == PUPILS:
         pupils, errors = _read_pupils(records)
-        return Roster(kind=kind, pupils=pupils, errors=errors, header_line=header_line)
+        return Roster(kind, pupils=pupils, errors=errors, header_line=header_line, ignored=ignored)
     staff, errors = _read_staff(records)
-    return Roster(kind=kind, staff=staff, errors=errors, header_line=header_line)
+    return Roster(kind, staff=staff, errors=errors, header_line=header_line, ignored=ignored)
+
+
+# What a file that is not CSV begins with: a zip (and so an .xlsx or .docx), an old Excel
+# file, a PDF.
+BINARY_STARTS = {
+    b"PK\x03\x04": "a zip file (a spreadsheet saved as .xlsx is one)",
+    b"\xd0\xcf\x11\xe0": "an old Excel or Word file (.xls or .doc)",
+    b"%PDF": "a PDF",
+}
+
+
+def not_text(data: bytes) -> str | None:
+    """Why a file is plainly not a CSV file at all, or None."""
+    what = next((name for start, name in BINARY_STARTS.items() if data.startswith(start)), None)
+    if what is None and b"\x00" in data[:8192]:
+        what = "not a text file"
+    if what is None:
+        return None
+    return (
+        f"This file is {what}, not a CSV file, so nothing in it was read. In your spreadsheet "
+        'or MIS choose Save as (or Export), then "CSV UTF-8", and upload that file.'
+    )
 
 
 NOT_A_ROSTER = (
@@ -187,8 +214,9 @@ def _values(cells: list[str], found: dict[str, int], columns: tuple[Column, ...]
     """The kept cells of a row by key, trimmed; absent columns and short rows give ''."""
     values = {column.key: "" for column in columns}
     for key, position in found.items():
-        if position < len(cells):
-            values[key] = " ".join(cells[position].split())
+        if position < len(cells):  # spaces tidied; a line break is kept, to be reported
+            lines = cells[position].strip().splitlines() or [""]
+            values[key] = "\n".join(" ".join(line.split()) for line in lines)
     return values
 
 
@@ -200,6 +228,11 @@ def _cell_problems(values: dict[str, str], columns: tuple[Column, ...]) -> list[
             problems.append(f"The {column.label} is blank.")
         elif column.max_length and len(value) > column.max_length:
             problems.append(f"The {column.label} is longer than {column.max_length} characters.")
+        elif "\n" in value:
+            problems.append(
+                f"The {column.label} runs over more than one line (it has a line break in it). "
+                "Put it on one line in your MIS or spreadsheet, then save the file again."
+            )
         elif any(unicodedata.category(character) == "Cc" for character in value):
             # Such as NUL, which PostgreSQL cannot store: the import would fail half-way.
             problems.append(
