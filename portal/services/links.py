@@ -97,6 +97,11 @@ def use_link(db: Session, token: str, purpose: str) -> Any | None:
     return _principal(db, link)
 
 
+def link_id(db: Session, token: str) -> int | None:
+    """The record id of a link, to say later which email someone came from."""
+    return db.scalar(select(LinkToken.id).where(LinkToken.token_hash == token_hash(token)))
+
+
 def used_link_owner(db: Session, token: str, purpose: str) -> tuple[str, int] | None:
     """(kind, id) of whoever a link was for, once it has been used; None if it never was."""
     row = db.execute(

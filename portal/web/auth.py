@@ -47,6 +47,8 @@ WRONG_DETAILS = (
     "account is paused for a while; ask the school office if you are stuck."
 )
 PENDING_MINUTES = 10
+# Session key: how a parent or carer reached the portal, written on what they sign.
+REACHED_BY = "reached_by"
 
 
 def lockout_rule() -> accounts.LockoutRule:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -29,6 +30,13 @@ def init_app(app: Flask) -> None:
     app.before_request(_note_client_address)
     for status in PAGES:
         app.register_error_handler(status, _refused)
+    app.register_error_handler(CSRFError, _stale_form)
+
+
+def _stale_form(error: CSRFError):
+    """A form whose token no longer matches: open too long, or signed in or out elsewhere.
+    Nothing was done; say so in plain words and offer the way back to the form."""
+    return render_template("errors/stale_form.html", back=request.path), 400
 
 
 def _note_client_address() -> None:

@@ -21,12 +21,12 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
 from ..models import School
-from ..services import parents
+from ..services import links, parents
 from ..services.sessions import end_session
 from ..services.tokens import TOKEN_MARK
 from ..years import year_label
 from .access import allow, public
-from .auth import finish_sign_in, safe_next
+from .auth import REACHED_BY, finish_sign_in, safe_next
 from .database import get_db
 from .forms import EmailForm
 from .security import csrf, limiter, per_address_limit, requested_address
@@ -104,7 +104,9 @@ def sign_in():
         if code_form.validate_on_submit():
             parent = _check_code(code_form)
             if parent is not None:
-                return finish_sign_in(parent, "letter code")
+                response = finish_sign_in(parent, "letter code")
+                session[REACHED_BY] = "code on a letter home"
+                return response
         failed = code_form
     elif email_form.validate_on_submit():
         return _send_links(email_form.email.data)
@@ -177,7 +179,10 @@ def link(token: str):
             end_session(db, current_user.token)  # whoever used this browser before
         if safe_next(request.args.get("next")):  # a reminder's link goes on to the agreements
             session["next"] = request.args["next"]
-        return finish_sign_in(signed_in, "email link")
+        response = finish_sign_in(signed_in, "email link")
+        link = links.link_id(db, token)
+        session[REACHED_BY] = f"email link {link} sent to {signed_in.email}"
+        return response
     school = db.get(School, parent.school_id)
     page = render_template("parents/link.html", parent=parent, school=school, form=form)
     return page, 400 if form.errors else 200

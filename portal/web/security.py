@@ -39,10 +39,21 @@ def requested_address() -> str:
 
 def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_characters)
+    app.before_request(_refuse_other_origins)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     app.after_request(_headers)
+
+
+def _refuse_other_origins() -> None:
+    """A form sent from another site's page is refused before anything reads it, as well as
+    by its CSRF token: browsers name the page's origin on every POST."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != request.host_url.rstrip("/"):
+        abort(403)
 
 
 def _refuse_nul_characters() -> None:
