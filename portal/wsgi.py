@@ -37,6 +37,8 @@ def site_app(site_dir: Path, proxy_hops: int = 0) -> Flask:
         if path == "" or path.endswith("/") or target.is_dir():
             path = f"{path.rstrip('/')}/index.html".lstrip("/")
         if not (root / path).is_file():
+            if (root / "404.html").is_file():  # the site's own page, with the way home
+                return send_from_directory(root, "404.html"), 404
             abort(404)
         return send_from_directory(root, path)
 
