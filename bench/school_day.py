@@ -117,7 +117,8 @@ def seed(url: str, pupils: int, parents: int) -> tuple[list[dict], str]:
             parent.letter_code_hash = token_hash(normalise_letter_code(code))
             sign_ins.append({"how": "code", "code": code, "name": parent.name})
         else:
-            token = links.issue_link(db, "parent-sign-in", parent, dt.timedelta(hours=72))
+            lifetime = dt.timedelta(hours=72)
+            token = links.issue_link(db, "parent-sign-in", parent, lifetime, SECRET).token
             sign_ins.append({"how": "link", "token": token, "name": parent.name})
     lead = Staff(
         school_id=school.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -61,25 +62,72 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
+@click.option(
+    "--anchor",
+    "anchor_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A file written by `esafety audit anchor`: the chain must still pass through every "
+    "head it recorded.",
+)
+def audit_verify(anchor_file: Path | None) -> None:
     """Recompute the hash chain of agreement records; name the first record altered, removed
-    or inserted out of order, and exit 1 if there is one."""
+    or inserted out of order, and exit 1 if there is one. Only reads: no secret key needed."""
     from portal.services.acceptance import verify_chains
+    from portal.services.anchor import AnchorFileError, check_anchor, read_anchors
 
-    app = portal_app()
     try:
-        with app.extensions["esafety.sessions"]() as db:
-            report = verify_chains(db)
-    finally:
-        app.extensions["esafety.engine"].dispose()
-    for problem in report.problems:
+        anchors = read_anchors(anchor_file.read_text(), str(anchor_file)) if anchor_file else []
+    except AnchorFileError as error:
+        raise click.ClickException(str(error)) from error
+    with _read_only_session() as db:
+        report = verify_chains(db)
+        problems = [str(problem) for problem in report.problems]
+        for anchor in anchors:
+            problems += check_anchor(db, anchor)
+    for problem in problems:
         click.echo(f"BROKEN {problem}", err=True)
-    if report.problems:
+    if problems:
         raise SystemExit(1)
+    anchored = f" It still extends {len(anchors)} anchor(s)." if anchors else ""
     click.echo(
         f"OK: {report.records} agreement records in {report.schools} "
-        f"{'school' if report.schools == 1 else 'schools'}; every chain is intact."
+        f"{'school' if report.schools == 1 else 'schools'}; every chain is intact.{anchored}"
     )
+
+
+@audit.command("anchor")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Add the anchor as a line to this file (kept away from the server); without it, print.",
+)
+def audit_anchor(out: Path | None) -> None:
+    """Write down each school's chain head (its length and newest hash) with the time, to keep
+    outside the database: `audit verify --anchor` then finds any rewrite before it."""
+    from portal.services.anchor import take_anchor
+
+    with _read_only_session() as db:
+        line = take_anchor(db).to_json()
+    if out is None:
+        click.echo(line)
+        return
+    with out.open("a", encoding="utf-8") as file:
+        file.write(line + "\n")
+    click.echo(f"Anchor added to {out}. Keep a copy away from the server (the governors' email).")
+
+
+@contextmanager
+def _read_only_session():
+    """A database session from the settings alone: reading needs no secret key, policies or
+    lessons, so an inspector can check evidence on a copy."""
+    from portal.db import make_engine, make_session_factory
+
+    engine = make_engine(_database_url())
+    try:
+        with make_session_factory(engine)() as db:
+            yield db
+    finally:
+        engine.dispose()
 
 
 @main.command()
@@ -269,9 +317,13 @@ def send_mail(watch: bool, interval: float) -> None:
     import time
 
     from portal.services.mail import outbox_counts
+    from portal.startup import mail_sender_problem
     from portal.web.mailer import app_transport, deliver_once
 
     app = portal_app()
+    if watch and (problem := mail_sender_problem(app.config["DATABASE_URL"])):
+        app.extensions["esafety.engine"].dispose()
+        raise click.ClickException(problem)
     try:
         transport = app_transport(app)
     except (RuntimeError, ValueError) as error:
@@ -315,13 +367,14 @@ def import_roster(file: Path, slug: str, dry_run: bool) -> None:
             school = db.scalar(select(School).where(School.slug == slug))
             if school is None:
                 raise click.ClickException(f'There is no school with the short name "{slug}".')
-            plan = (plan_import if dry_run else apply_import)(
-                db, school.id, read_roster(file.read_bytes())
-            )
+            roster = read_roster(file.read_bytes())
+            plan = (plan_import if dry_run else apply_import)(db, school.id, roster)
             for error in plan.errors:
                 click.echo(f"{file}:{error.line}: {error.reason}", err=True)
             if plan.errors:
                 raise SystemExit(1)
+            if roster.ignored:
+                click.echo(f"Columns left out, not stored: {', '.join(roster.ignored)}")
             _echo_plan(plan)
             if not dry_run:
                 db.commit()
@@ -427,6 +480,7 @@ def demo(root: Path, port: int) -> None:
     from portal.migrate import upgrade
     from portal.services.demo import reset_demo_school
     from portal.web.policies import record_policy_versions
+    from portal.web.redact import redacted_request_handler
     from portal.wsgi import PORTAL_PREFIX, combine
 
     base = f"http://127.0.0.1:{port}"
@@ -449,7 +503,13 @@ def demo(root: Path, port: int) -> None:
     from portal.web.mailer import start_mail_thread
 
     start_mail_thread(app)  # writes each queued email to the mail folder within seconds
-    run_simple("127.0.0.1", port, combine(site_dir, app), threaded=True)
+    run_simple(
+        "127.0.0.1",
+        port,
+        combine(site_dir, app),
+        threaded=True,
+        request_handler=redacted_request_handler(),
+    )
 
 
 def _print_demo(base: str, app, sign_ins) -> None:
@@ -510,10 +570,11 @@ def serve(root: Path, bind: str, workers: int) -> None:
         os.execv(gunicorn, arguments)  # noqa: S606 - gunicorn takes over this process
     from werkzeug.serving import run_simple
 
+    from portal.web.redact import redacted_request_handler
     from portal.wsgi import create
 
     host, port = bind.rsplit(":", 1)
-    run_simple(host, int(port), create(), threaded=True)
+    run_simple(host, int(port), create(), threaded=True, request_handler=redacted_request_handler())
 
 
 @main.command("demo-code")

@@ -16,12 +16,30 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    _migrate(url, command.upgrade, revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    _migrate(url, command.downgrade, revision)
+
+
+def _migrate(url: str, step, revision: str) -> None:
+    """Run migrations in one transaction. On SQLite, batch mode alters a table by copying it
+    and dropping the old one, which foreign keys would refuse while other tables point at it:
+    they are off during the run (only for this connection) and checked in full before commit."""
     engine = make_engine(url)
-    with engine.begin() as connection:
-        config = alembic_config(url)
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-    engine.dispose()
+    try:
+        with engine.begin() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            step(config, revision)
+            if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+    finally:
+        engine.dispose()
 
 
 def draft_revision(url: str, message: str) -> None:

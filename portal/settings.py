@@ -79,6 +79,12 @@ SETTINGS = (
         "school's wifi shares one address.",
     ),
     Setting(
+        "LINK_REQUESTS_PER_ADDRESS",
+        5,
+        "Sign-in and password reset links one email address can be sent in an hour, from "
+        "wherever they are asked for, so nobody can flood a parent's inbox.",
+    ),
+    Setting(
         "RATELIMIT_ENABLED",
         True,
         "Rate limits on sign-in and link requests. Turn off only for load tests.",

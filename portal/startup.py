@@ -108,6 +108,23 @@ def has_wal_reset_bug(version: tuple[int, int, int]) -> bool:
     )
 
 
+def mail_sender_problem(
+    database_url: str, version: tuple[int, int, int] | None = None
+) -> str | None:
+    """`esafety send-mail --watch` beside the server: a second process writing the database."""
+    version = version or sqlite3.sqlite_version_info
+    if not database_url.startswith("sqlite") or not has_wal_reset_bug(version):
+        return None
+    shown = ".".join(str(part) for part in version)
+    return (
+        "esafety send-mail --watch runs beside the portal's server, so two processes would "
+        f"write the SQLite database, and this Python's SQLite library is version {shown}, which "
+        "has SQLite's WAL-reset bug: processes writing at the same moment can corrupt the "
+        "database. Use PostgreSQL (ESAFETY_DATABASE_URL=postgresql+psycopg://user@host/dbname) "
+        "or a Python whose SQLite is 3.51.3 or later."
+    )
+
+
 def shared_sqlite_problem(
     database_url: str,
     workers: int,

@@ -9,25 +9,26 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, abort, send_from_directory
+from flask import Flask, abort, request, send_from_directory
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import create_app
+from .site.headers import OTHER_HEADERS, read_policy
 
 PORTAL_PREFIX = "/portal"
-SITE_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-    "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-}
 
 
-def site_app(site_dir: Path) -> Flask:
-    """Serve the built MkDocs site: folders answer with their index.html."""
+def site_app(site_dir: Path, proxy_hops: int = 0) -> Flask:
+    """Serve the built MkDocs site: folders answer with their index.html, with the headers the
+    build worked out (site/headers.py) and HSTS over HTTPS, as the portal sends them."""
     site = Flask("esafety_site", static_folder=None)
     root = site_dir.resolve()
+    policy = read_policy(root)
+    if proxy_hops:
+        site.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            site.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops
+        )
 
     @site.get("/", defaults={"path": ""})
     @site.get("/<path:path>")
@@ -36,19 +37,25 @@ def site_app(site_dir: Path) -> Flask:
         if path == "" or path.endswith("/") or target.is_dir():
             path = f"{path.rstrip('/')}/index.html".lstrip("/")
         if not (root / path).is_file():
+            if (root / "404.html").is_file():  # the site's own page, with the way home
+                return send_from_directory(root, "404.html"), 404
             abort(404)
         return send_from_directory(root, path)
 
     @site.after_request
     def headers(response):
-        response.headers.update(SITE_HEADERS)
+        response.headers.update(OTHER_HEADERS)
+        response.headers["Content-Security-Policy"] = policy
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
 
     return site
 
 
 def combine(site_dir: Path, portal: Flask) -> DispatcherMiddleware:
-    return DispatcherMiddleware(site_app(site_dir), {PORTAL_PREFIX: portal})
+    site = site_app(site_dir, portal.config["PROXY_HOPS"])
+    return DispatcherMiddleware(site, {PORTAL_PREFIX: portal})
 
 
 def create() -> DispatcherMiddleware:

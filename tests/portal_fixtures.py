@@ -14,14 +14,14 @@ from sqlalchemy import create_engine, delete, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from portal import create_app
+from portal import create_app, ledger_guard
 from portal.db import Base
 from portal.migrate import upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ESAFETY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-__all__ = ["FormClient", "app", "client", "database_url", "db", "policies_dir"]
+__all__ = ["FormClient", "app", "client", "database_url", "db", "limited_client", "policies_dir"]
 
 
 def _postgres_database() -> Iterator[str]:
@@ -84,7 +84,7 @@ def app(database_url, tmp_path: Path, policies_dir: Path):
     app.test_client_class = FormClient
     yield app
     engine = app.extensions["esafety.engine"]
-    with engine.begin() as connection:
+    with engine.begin() as connection, ledger_guard.suspended(connection):
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(delete(table))
     engine.dispose()
@@ -101,6 +101,21 @@ def db(app) -> Iterator[Session]:
 @pytest.fixture
 def client(app) -> FormClient:
     return app.test_client()
+
+
+@pytest.fixture
+def limited_client(app):
+    """A client of an app with rate limits on (the usual test app has them off)."""
+    from portal.web.security import limiter
+
+    was_enabled = limiter.enabled
+    limited = create_app({**app.config, "RATELIMIT_ENABLED": True, "LINK_REQUESTS_PER_HOUR": 10})
+    limited.test_client_class = FormClient
+    limiter.reset()
+    yield limited.test_client()
+    limiter.reset()
+    limiter.enabled = was_enabled
+    limited.extensions["esafety.engine"].dispose()
 
 
 class FormClient(FlaskClient):

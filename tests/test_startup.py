@@ -207,3 +207,25 @@ def test_the_portal_trusts_forwarded_headers_only_from_proxy_hops_proxies(start,
     else:
         assert seen == {"address": "127.0.0.1", "secure": False, "host": "127.0.0.1:8000"}
         assert "Strict-Transport-Security" not in response.headers
+
+
+def test_send_mail_watch_refuses_an_sqlite_with_the_wal_reset_bug(app, buggy_sqlite, monkeypatch):
+    from click.testing import CliRunner
+
+    from portal.cli import main
+
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("the WAL-reset bug is SQLite's; PostgreSQL never meets this check")
+    for name, value in (
+        ("DATABASE_URL", app.config["DATABASE_URL"]),
+        ("SECRET_KEY", REAL_KEY),
+        ("SMTP_URL", app.config["SMTP_URL"]),
+        ("POLICIES_DIR", app.config["POLICIES_DIR"]),
+    ):
+        monkeypatch.setenv(f"ESAFETY_{name}", value)
+    result = CliRunner().invoke(main, ["send-mail", "--watch"])
+    assert result.exit_code == 1
+    assert "esafety send-mail --watch runs beside the portal's server" in result.output
+    assert "WAL-reset bug" in result.output
+    once = CliRunner().invoke(main, ["send-mail"])  # one run, as a test or by hand, is fine
+    assert once.exit_code == 0, once.output

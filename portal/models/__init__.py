@@ -9,6 +9,7 @@ from .agreements import (
 )
 from .learning import LessonAssignment, LessonDone, OutcomeProgress, QuizAnswer, QuizAttempt
 from .people import (
+    ClassTeacher,
     Locking,
     Parent,
     ParentLink,
@@ -27,6 +28,7 @@ __all__ = [
     "AcceptanceChain",
     "AuditEvent",
     "ClassSignIn",
+    "ClassTeacher",
     "ImageConsent",
     "LessonAssignment",
     "LessonDone",

@@ -83,6 +83,8 @@ class Acceptance(Base):
     signed_name: Mapped[str | None] = mapped_column(String(200))
     talked_through: Mapped[bool | None] = mapped_column(Boolean)
     remark: Mapped[str | None] = mapped_column(Text)
+    # How a parent or carer was reached: "email link 12 to a@b.org", "letter code".
+    reached_by: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     previous_hash: Mapped[str] = mapped_column(String(64))
     record_hash: Mapped[str] = mapped_column(String(64), unique=True)

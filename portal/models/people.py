@@ -48,6 +48,15 @@ class SchoolClass(Base):
     pupils: Mapped[list[Pupil]] = relationship(back_populates="school_class")
 
 
+class ClassTeacher(Base):
+    """A member of staff who teaches a class: they may record its pupils' paper slips."""
+
+    __tablename__ = "class_teacher"
+
+    class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True, index=True)
+
+
 class Locking:
     """Failed sign-in counting shared by everyone who signs in with a password."""
 

@@ -22,6 +22,8 @@ class OutboxMessage(Base):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # Until the email is sent: the nonce its link's token is made from (services/tokens.py).
+    link_nonce: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -34,7 +36,10 @@ class AuditEvent(Base):
     """Who did what, when: sign-ins, lockouts, imports, admin actions and access to records."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_school_at", "school_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_school_at", "school_id", "at"),
+        Index("ix_audit_ip_at", "ip", "at"),  # refusals counted per address (services/audit.py)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
@@ -45,3 +50,4 @@ class AuditEvent(Base):
     subject_type: Mapped[str | None] = mapped_column(String(10))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(45))  # the client, as seen through PROXY_HOPS

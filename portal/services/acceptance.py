@@ -29,7 +29,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import Acceptance, AcceptanceChain, ImageConsent, School, utcnow
+from ..models import (
+    Acceptance,
+    AcceptanceChain,
+    ImageConsent,
+    PolicyVersionRecord,
+    School,
+    utcnow,
+)
 from .agreements import ACCEPT
 
 GENESIS = "0" * 64
@@ -49,9 +56,13 @@ HASHED = (
     "signed_name",
     "talked_through",
     "remark",
+    "reached_by",
     "created_at",
     "previous_hash",
 )
+# Fields added after records were first made: hashed only when they hold something, so every
+# older record keeps its hash.
+HASHED_WHEN_SET = ("reached_by",)
 ONCE = ("subject_type", "subject_id", "actor_type", "actor_id", "acting_as", "policy_version_id")
 
 
@@ -78,6 +89,7 @@ class Signature:
     signed_name: str | None = None
     remark: str | None = None
     language: str = "en"
+    reached_by: str | None = None  # how a parent or carer was reached (link and address, letter)
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,7 @@ def record_hash(values: dict) -> str:
     canonical = {
         name: values[name].isoformat() if isinstance(values[name], dt.datetime) else values[name]
         for name in HASHED
+        if not (name in HASHED_WHEN_SET and values[name] is None)
     }
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -182,6 +195,7 @@ def append(
             signed_name=signature.signed_name,
             talked_through=entry.talked_through,
             remark=signature.remark,
+            reached_by=signature.reached_by,
             created_at=now,
             previous_hash=head.last_hash,
         )
@@ -270,7 +284,36 @@ def verify_chains(db: Session) -> ChainReport:
         total += count
         if problem is not None:
             problems.append(ChainProblem(school_id, name, *problem))
+    for school_id, policy, version, recorded in _versions_changed_since_signed(db):
+        problems.append(
+            ChainProblem(
+                school_id,
+                schools.get(school_id, f"school {school_id}"),
+                None,
+                f"{policy} {version}: its recorded hash {recorded[:12]}... is not the hash its "
+                "agreements were made to: the record of published versions was changed",
+            )
+        )
     return ChainReport(total, len(with_records), problems)
+
+
+def _versions_changed_since_signed(db: Session) -> list[tuple[int, str, str, str]]:
+    """Versions whose recorded hash differs from what people agreed to (one row each)."""
+    return db.execute(
+        select(
+            func.min(Acceptance.school_id),
+            PolicyVersionRecord.policy,
+            PolicyVersionRecord.version,
+            PolicyVersionRecord.content_hash,
+        )
+        .join(PolicyVersionRecord, PolicyVersionRecord.id == Acceptance.policy_version_id)
+        .where(Acceptance.content_hash != PolicyVersionRecord.content_hash)
+        .group_by(
+            PolicyVersionRecord.policy,
+            PolicyVersionRecord.version,
+            PolicyVersionRecord.content_hash,
+        )
+    ).all()
 
 
 def _verify_school(db: Session, school_id: int) -> tuple[int, tuple[int | None, str] | None]:

@@ -4,6 +4,7 @@ mail scanners and link previews open links before people do."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -11,14 +12,46 @@ from sqlalchemy.orm import Session
 
 from ..models import LinkToken, utcnow
 from .sessions import PRINCIPALS, kind_of
-from .tokens import new_token, token_hash
+from .tokens import link_token, new_token, token_hash
 
 PURPOSES = ("parent-sign-in", "password-reset")
 
 
-def issue_link(db: Session, purpose: str, principal: Any, lifetime: dt.timedelta) -> str:
+@dataclass(frozen=True)
+class LinkTerms:
+    """How long a new link works, and the key its token is made with."""
+
+    lifetime: dt.timedelta
+    secret_key: str
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    token: str  # the working token: put in a link now, or let the sender make it from the nonce
+    nonce: str  # queued with the email (mail.queue_mail) until it is sent
+
+
+def issue_link(
+    db: Session, purpose: str, principal: Any, lifetime: dt.timedelta, secret_key: str
+) -> IssuedLink:
+    """A new link for `principal`; any older unused link of theirs for the same purpose stops
+    working, so only the newest email's link signs anyone in."""
     assert purpose in PURPOSES
-    token = new_token()
+    now = utcnow()
+    db.execute(
+        update(LinkToken)
+        .where(
+            LinkToken.purpose == purpose,
+            LinkToken.principal_type == kind_of(principal),
+            LinkToken.principal_id == principal.id,
+            LinkToken.used_at.is_(None),
+            LinkToken.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    nonce = new_token()
+    token = link_token(secret_key, nonce)
     db.add(
         LinkToken(
             token_hash=token_hash(token),
@@ -26,10 +59,10 @@ def issue_link(db: Session, purpose: str, principal: Any, lifetime: dt.timedelta
             principal_type=kind_of(principal),
             principal_id=principal.id,
             school_id=principal.school_id,
-            expires_at=utcnow() + lifetime,
+            expires_at=now + lifetime,
         )
     )
-    return token
+    return IssuedLink(token, nonce)
 
 
 def peek_link(db: Session, token: str, purpose: str) -> Any | None:
@@ -62,6 +95,11 @@ def use_link(db: Session, token: str, purpose: str) -> Any | None:
         return None
     link = db.scalar(select(LinkToken).where(LinkToken.token_hash == token_hash(token)))
     return _principal(db, link)
+
+
+def link_id(db: Session, token: str) -> int | None:
+    """The record id of a link, to say later which email someone came from."""
+    return db.scalar(select(LinkToken.id).where(LinkToken.token_hash == token_hash(token)))
 
 
 def used_link_owner(db: Session, token: str, purpose: str) -> tuple[str, int] | None:

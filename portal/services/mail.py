@@ -27,6 +27,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import OutboxMessage, utcnow
+from .tokens import TOKEN_MARK, link_token
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,22 @@ MAX_ERROR = 2000
 SessionFactory = Callable[[], Session]
 
 
-def queue_mail(db: Session, *, to: str, subject: str, body: str, school_id: int | None) -> None:
-    db.add(OutboxMessage(to_address=to, subject=subject, body=body, school_id=school_id))
+def queue_mail(
+    db: Session,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    school_id: int | None,
+    link_nonce: str | None = None,
+) -> None:
+    """Queue an email. A body with a sign-in or reset link carries `tokens.TOKEN_MARK` where
+    the link's token goes, and `link_nonce` (links.IssuedLink.nonce) to make it when sending."""
+    db.add(
+        OutboxMessage(
+            to_address=to, subject=subject, body=body, school_id=school_id, link_nonce=link_nonce
+        )
+    )
 
 
 # --- Delivery --------------------------------------------------------------------------------
@@ -60,6 +75,7 @@ def deliver_pending(
     batch: int = 50,
     *,
     mail_from: str = DEFAULT_FROM,
+    secret_key: str | None = None,
 ) -> int:
     """Send up to `batch` messages that are due; return how many went.
 
@@ -82,7 +98,7 @@ def deliver_pending(
                 if message is None:
                     continue  # another sender has it, or sent it already
                 try:
-                    transport.send(outbox_id, build_message(message, mail_from))
+                    transport.send(outbox_id, build_message(message, mail_from, secret_key))
                 except Exception as error:
                     _record_failure(db, outbox_id, error, clock())
                     transport.close()
@@ -126,7 +142,7 @@ def _mark_sent(db: Session, outbox_id: int, now: dt.datetime) -> None:
     db.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == outbox_id, OutboxMessage.sent_at.is_(None))
-        .values(sent_at=now, claimed_until=None, last_error=None)
+        .values(sent_at=now, claimed_until=None, last_error=None, link_nonce=None)
         .execution_options(synchronize_session=False)
     )
     db.commit()
@@ -182,8 +198,20 @@ def outbox_counts(db: Session) -> OutboxCounts:
 # --- Messages --------------------------------------------------------------------------------
 
 
-def build_message(message: OutboxMessage, mail_from: str) -> EmailMessage:
-    """The email for an outbox row; the same row always gives the same Message-ID."""
+def rendered_body(message: OutboxMessage, secret_key: str | None) -> str:
+    """The body as sent: with its link's token made again from the nonce and the key."""
+    if message.link_nonce is None:
+        return message.body
+    if not secret_key:
+        raise ValueError("this email holds a link: sending it needs the portal's secret key")
+    return message.body.replace(TOKEN_MARK, link_token(secret_key, message.link_nonce))
+
+
+def build_message(
+    message: OutboxMessage, mail_from: str, secret_key: str | None = None
+) -> EmailMessage:
+    """The email for an outbox row; the same row always gives the same Message-ID (and the
+    same link, made afresh from its nonce)."""
     email = EmailMessage()
     email["From"] = mail_from
     email["To"] = message.to_address
@@ -191,7 +219,8 @@ def build_message(message: OutboxMessage, mail_from: str) -> EmailMessage:
     email["Date"] = format_datetime(message.created_at.replace(tzinfo=dt.UTC))
     email["Message-ID"] = message_id(message, mail_from)
     email["Auto-Submitted"] = "auto-generated"
-    body = message.body if message.body.endswith("\n") else message.body + "\n"
+    body = rendered_body(message, secret_key)
+    body = body if body.endswith("\n") else body + "\n"
     if body.isascii() and max(map(len, body.splitlines()), default=0) <= 998:
         email.set_content(body, cte="7bit")  # links stay whole and readable in the raw file
     else:

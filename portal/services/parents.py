@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,8 +15,9 @@ from .tokens import new_letter_code, normalise_letter_code, token_hash
 CODE_LENGTH = 15  # letters and digits in a letter code, without its dashes
 LINK_PURPOSE = "parent-sign-in"
 
-# Given the parent, their school and a fresh link token: the email's subject and body.
-Compose = Callable[[Parent, School, str], tuple[str, str]]
+# Given the parent and their school: the email's subject and body, with tokens.TOKEN_MARK
+# where the link's token goes.
+Compose = Callable[[Parent, School], tuple[str, str]]
 
 
 def find_by_email(db: Session, email: str) -> list[Parent]:
@@ -34,7 +34,7 @@ def find_by_email(db: Session, email: str) -> list[Parent]:
     )
 
 
-def email_sign_in_links(db: Session, email: str, lifetime: dt.timedelta, compose: Compose) -> int:
+def email_sign_in_links(db: Session, email: str, terms: links.LinkTerms, compose: Compose) -> int:
     """Queue one sign-in link to each parent with this address; how many were queued.
 
     The caller answers the same way whatever this returns, so nobody learns who has an account.
@@ -42,9 +42,16 @@ def email_sign_in_links(db: Session, email: str, lifetime: dt.timedelta, compose
     parents = find_by_email(db, email)
     for parent in parents:
         school = db.get(School, parent.school_id)
-        token = links.issue_link(db, LINK_PURPOSE, parent, lifetime)
-        subject, body = compose(parent, school, token)
-        mail.queue_mail(db, to=parent.email, subject=subject, body=body, school_id=parent.school_id)
+        issued = links.issue_link(db, LINK_PURPOSE, parent, terms.lifetime, terms.secret_key)
+        subject, body = compose(parent, school)
+        mail.queue_mail(
+            db,
+            to=parent.email,
+            subject=subject,
+            body=body,
+            school_id=parent.school_id,
+            link_nonce=issued.nonce,
+        )
         audit.record(db, "sign-in-link-sent", school_id=parent.school_id, subject=parent)
     return len(parents)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Parent, ReminderSent, Staff, utcnow
-from . import audit, mail
+from . import audit, links, mail
 from .acceptance import lock_chain
 from .agreements import COUNTERSIGN, PARENT, Rule, missing, parents_of
 
@@ -20,7 +20,7 @@ REMIND_EVERY = dt.timedelta(days=7)
 PARENT_TO_DO = ("pending", "older", "awaiting-parent")
 
 # Given the parent and the names of the children concerned (empty for their own agreement):
-# the email's subject and body.
+# the email's subject and body, with tokens.TOKEN_MARK where the sign-in link's token goes.
 Compose = Callable[[Parent, list[str]], tuple[str, str]]
 
 
@@ -67,6 +67,7 @@ def send_reminders(
     school_id: int,
     compose: Compose,
     by: Staff,
+    link: links.LinkTerms,
     class_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Reminded:
@@ -93,8 +94,18 @@ def send_reminders(
         if family.parent.id in recent:
             recently += 1
             continue
+        issued = links.issue_link(
+            db, "parent-sign-in", family.parent, link.lifetime, link.secret_key
+        )
         subject, body = compose(family.parent, family.children)
-        mail.queue_mail(db, to=family.parent.email, subject=subject, body=body, school_id=school_id)
+        mail.queue_mail(
+            db,
+            to=family.parent.email,
+            subject=subject,
+            body=body,
+            school_id=school_id,
+            link_nonce=issued.nonce,
+        )
         db.add(ReminderSent(school_id=school_id, parent_id=family.parent.id, sent_at=now))
         sent += 1
     audit.record(

@@ -22,10 +22,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..models import Parent, ParentLink, Pupil, SchoolClass, Staff, utcnow
+from ..models import ClassTeacher, Parent, ParentLink, Pupil, SchoolClass, Staff, utcnow
 from ..years import parse_year_group, year_label
 from . import audit
 from .roster_columns import (
@@ -84,6 +84,7 @@ class StaffRow:
     name: str
     email: str
     role: str
+    classes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Roster:
     staff: list[StaffRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     header_line: int = 1
+    ignored: list[str] = field(default_factory=list)  # columns left out, never stored
 
     def to_json(self) -> str:
         """The kept fields only, to hold a checked file between preview and import."""
@@ -105,7 +107,7 @@ class Roster:
             PupilRow(**row | {"contacts": tuple(Contact(**c) for c in row["contacts"])})
             for row in data.pop("pupils")
         ]
-        staff = [StaffRow(**row) for row in data.pop("staff")]
+        staff = [StaffRow(**row | {"classes": tuple(row["classes"])}) for row in data.pop("staff")]
         errors = [RowError(**error) for error in data.pop("errors")]
         return cls(pupils=pupils, staff=staff, errors=errors, **data)
 
@@ -117,6 +119,8 @@ class _Unreadable(Exception):
 
 def read_roster(data: bytes) -> Roster:
     """Read and check a CSV file (UTF-8, with or without a byte order mark)."""
+    if refusal := not_text(data):
+        return Roster(kind=None, errors=[RowError(1, refusal)])
     try:
         header_line, header, body = _split(_decode(data))
     except _Unreadable as problem:
@@ -134,11 +138,35 @@ def read_roster(data: bytes) -> Roster:
     if not body:
         return Roster(kind=kind, errors=[RowError(header_line, NO_ROWS)], header_line=header_line)
     records = [(line, _values(cells, found, columns)) for line, cells in body]
+    kept = set(found.values())
+    ignored = [name.strip() for i, name in enumerate(header) if i not in kept and name.strip()]
     if kind == PUPILS:
         pupils, errors = _read_pupils(records)
-        return Roster(kind=kind, pupils=pupils, errors=errors, header_line=header_line)
+        return Roster(kind, pupils=pupils, errors=errors, header_line=header_line, ignored=ignored)
     staff, errors = _read_staff(records)
-    return Roster(kind=kind, staff=staff, errors=errors, header_line=header_line)
+    return Roster(kind, staff=staff, errors=errors, header_line=header_line, ignored=ignored)
+
+
+# What a file that is not CSV begins with: a zip (and so an .xlsx or .docx), an old Excel
+# file, a PDF.
+BINARY_STARTS = {
+    b"PK\x03\x04": "a zip file (a spreadsheet saved as .xlsx is one)",
+    b"\xd0\xcf\x11\xe0": "an old Excel or Word file (.xls or .doc)",
+    b"%PDF": "a PDF",
+}
+
+
+def not_text(data: bytes) -> str | None:
+    """Why a file is plainly not a CSV file at all, or None."""
+    what = next((name for start, name in BINARY_STARTS.items() if data.startswith(start)), None)
+    if what is None and b"\x00" in data[:8192]:
+        what = "not a text file"
+    if what is None:
+        return None
+    return (
+        f"This file is {what}, not a CSV file, so nothing in it was read. In your spreadsheet "
+        'or MIS choose Save as (or Export), then "CSV UTF-8", and upload that file.'
+    )
 
 
 NOT_A_ROSTER = (
@@ -186,8 +214,9 @@ def _values(cells: list[str], found: dict[str, int], columns: tuple[Column, ...]
     """The kept cells of a row by key, trimmed; absent columns and short rows give ''."""
     values = {column.key: "" for column in columns}
     for key, position in found.items():
-        if position < len(cells):
-            values[key] = " ".join(cells[position].split())
+        if position < len(cells):  # spaces tidied; a line break is kept, to be reported
+            lines = cells[position].strip().splitlines() or [""]
+            values[key] = "\n".join(" ".join(line.split()) for line in lines)
     return values
 
 
@@ -199,6 +228,11 @@ def _cell_problems(values: dict[str, str], columns: tuple[Column, ...]) -> list[
             problems.append(f"The {column.label} is blank.")
         elif column.max_length and len(value) > column.max_length:
             problems.append(f"The {column.label} is longer than {column.max_length} characters.")
+        elif "\n" in value:
+            problems.append(
+                f"The {column.label} runs over more than one line (it has a line break in it). "
+                "Put it on one line in your MIS or spreadsheet, then save the file again."
+            )
         elif any(unicodedata.category(character) == "Cc" for character in value):
             # Such as NUL, which PostgreSQL cannot store: the import would fail half-way.
             problems.append(
@@ -352,7 +386,10 @@ def _read_staff(records: list[tuple[int, dict[str, str]]]) -> tuple[list[StaffRo
         first_line.setdefault(email.lower(), line)
         errors += [RowError(line, problem) for problem in problems]
         if not problems:
-            staff.append(StaffRow(line, values["name"], email, role))
+            classes = tuple(
+                name.strip() for name in values.get("classes", "").split(",") if name.strip()
+            )
+            staff.append(StaffRow(line, values["name"], email, role, classes))
     return staff, errors
 
 
@@ -579,13 +616,18 @@ def _plan_staff(db: Session, school_id: int, roster: Roster, by: Staff | None) -
         errors += _locks_out(by, rows, roster.header_line)
     if errors:
         return Plan(STAFF, errors=sorted(errors, key=lambda error: error.line))
+    errors += _unknown_classes(db, school_id, rows)
+    if errors:
+        return Plan(STAFF, errors=sorted(errors, key=lambda error: error.line))
     existing = _staff_by_email(db, school_id)
+    taught = _classes_taught(db, school_id)
     section = Section(STAFF, "Staff", "Email address")
     for row in rows:
         person = existing.get(row.email.lower())
         if person is None:
-            section.added.append(Entry(row.name, row.email, (ROLE_LABELS[row.role],)))
-        elif changes := _staff_changes(person, row):
+            teaches = (f"teaches {', '.join(row.classes)}",) if row.classes else ()
+            section.added.append(Entry(row.name, row.email, (ROLE_LABELS[row.role], *teaches)))
+        elif changes := _staff_changes(person, row, taught.get(person.id, ())):
             section.changed.append(Entry(row.name, row.email, changes))
     in_file = {row.email.lower() for row in rows}
     section.left = [
@@ -596,7 +638,7 @@ def _plan_staff(db: Session, school_id: int, roster: Roster, by: Staff | None) -
     return Plan(STAFF, [section])
 
 
-def _staff_changes(person: Staff, row: StaffRow) -> tuple[str, ...]:
+def _staff_changes(person: Staff, row: StaffRow, teaches: tuple[str, ...] = ()) -> tuple[str, ...]:
     changes = []
     if person.left_at is not None:
         changes.append("back after leaving")
@@ -604,7 +646,33 @@ def _staff_changes(person: Staff, row: StaffRow) -> tuple[str, ...]:
         changes.append(f"name {person.name} to {row.name}")
     if person.role != row.role:
         changes.append(f"{ROLE_LABELS[person.role]} to {ROLE_LABELS[row.role]}")
+    if sorted(teaches) != sorted(row.classes):
+        changes.append(f"teaches {', '.join(sorted(row.classes)) or 'no class'}")
     return tuple(changes)
+
+
+def _classes_taught(db: Session, school_id: int) -> dict[int, tuple[str, ...]]:
+    taught: dict[int, list[str]] = {}
+    for staff_id, name in db.execute(
+        select(ClassTeacher.staff_id, SchoolClass.name)
+        .join(SchoolClass, SchoolClass.id == ClassTeacher.class_id)
+        .where(SchoolClass.school_id == school_id)
+    ):
+        taught.setdefault(staff_id, []).append(name)
+    return {staff_id: tuple(names) for staff_id, names in taught.items()}
+
+
+def _unknown_classes(db: Session, school_id: int, rows: list[StaffRow]) -> list[RowError]:
+    known = set(_classes_by_name(db, school_id))
+    return [
+        RowError(
+            row.line,
+            f"There is no class called {name}. Import the pupils first, or check the spelling.",
+        )
+        for row in rows
+        for name in row.classes
+        if name not in known
+    ]
 
 
 def _emails_used_elsewhere(db: Session, school_id: int, rows: list[StaffRow]) -> list[RowError]:
@@ -724,10 +792,19 @@ def _write_staff(db: Session, school_id: int, rows: list[StaffRow], now: dt.date
             db, Staff(school_id=school_id, email=row.email)
         )
         person.name, person.role, person.left_at = row.name, row.role, None
+        _write_teaching(db, school_id, person, row.classes)
     in_file = {row.email.lower() for row in rows}
     for email, person in existing.items():
         if email not in in_file and person.left_at is None:
             _mark_left(db, person, now)
+
+
+def _write_teaching(db: Session, school_id: int, person: Staff, names: tuple[str, ...]) -> None:
+    classes = _classes_by_name(db, school_id)
+    db.flush()  # a new member of staff needs their id
+    db.execute(delete(ClassTeacher).where(ClassTeacher.staff_id == person.id))
+    for name in names:
+        db.add(ClassTeacher(class_id=classes[name].id, staff_id=person.id))
 
 
 def _mark_left(db: Session, person: Any, now: dt.datetime) -> None:

@@ -78,6 +78,16 @@ STAFF_COLUMNS = (
         max_length=254,
     ),
     Column("role", "role", ("Role", "Portal Role", "eSafety Role")),
+    # The classes a teacher teaches, separated by commas: they may record their own pupils'
+    # paper slips (services/on_behalf.py).
+    Column(
+        "classes",
+        "classes taught",
+        ("Classes", "Classes Taught", "Teaches"),
+        required=False,
+        may_be_blank=True,
+        max_length=400,
+    ),
 )
 
 # What a role cell may say (matched like headers), and the role it gives.

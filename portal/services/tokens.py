@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 
 LETTER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -11,6 +13,20 @@ LETTER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to mi
 def new_token() -> str:
     """256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)
+
+
+# Stands where an emailed link's token goes in a queued email's body: the outbox never holds
+# a working link (see link_token).
+TOKEN_MARK = "__link_token__"  # noqa: S105 - a placeholder, not a secret
+
+
+def link_token(secret_key: str, nonce: str) -> str:
+    """The token of an emailed link, made from a random nonce and the server's secret key.
+
+    The database keeps the nonce only until the email is sent, and the token's hash: a copy of
+    the database alone never holds a working link, and once sent, not even with the key."""
+    digest = hmac.new(secret_key.encode("utf-8"), nonce.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
 def token_hash(token: str) -> str:

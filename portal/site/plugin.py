@@ -23,6 +23,8 @@ from portal.content import Content, ContentErrors, load_content, load_lessons
 from portal.content.glossary import abbreviation_lines
 from portal.content.pages import section_children, site_pages
 
+from .headers import write_headers
+
 log = logging.getLogger("mkdocs.plugins.esafety")
 
 
@@ -93,6 +95,10 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
         for previous, page in zip(nav.pages, nav.pages[1:], strict=False):
             previous.next_page, page.previous_page = page, previous
         return nav
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        """Security headers that allow exactly the inline scripts the theme wrote."""
+        write_headers(Path(config.site_dir))
 
     def on_page_markdown(self, markdown: str, page: Page, **kwargs: object) -> str:
         """Explain every glossary abbreviation wherever it appears."""

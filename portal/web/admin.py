@@ -100,16 +100,18 @@ def roster():
             )
             return redirect(url_for("admin.roster_preview", token=token))
         row_errors = plan.errors
+        name = (upload.filename or "this file")[:200]
         form.roster.errors.append(
-            f"Nothing was imported: {_problems(len(row_errors))} in this file. "
+            f"Nothing was imported: {_problems(len(row_errors))} in {name}. "
             "Correct them in your MIS or spreadsheet, then upload the file again."
         )
-    return render_template(
+    page = render_template(
         "admin/roster_upload.html",
         form=form,
         row_errors=row_errors,
         columns=documented_columns(),
     )
+    return page, 400 if form.errors else 200
 
 
 @bp.get("/roster/<token>")
@@ -123,7 +125,12 @@ def roster_preview(token: str):
     plan = plan_import(get_db(), current_user.school_id, roster, by=current_user.principal)
     form = ImportForm(fingerprint=plan.fingerprint())
     return render_template(
-        "admin/roster_preview.html", upload=upload, plan=plan, form=form, token=token
+        "admin/roster_preview.html",
+        upload=upload,
+        plan=plan,
+        form=form,
+        token=token,
+        ignored=roster.ignored,
     )
 
 

@@ -5,7 +5,6 @@ look-up of a pupil's photo permissions."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import (
@@ -33,7 +32,7 @@ from ..models import (
     SchoolClass,
     Visitor,
 )
-from ..services import agreements, audit, consents, links, parents, reminders
+from ..services import agreements, audit, consents, on_behalf, parents, reminders
 from ..services.acceptance import METHODS, Entry, Outcome, Signature, record_and_commit
 from ..services.agreements import (
     COUNTERSIGN,
@@ -44,6 +43,7 @@ from ..services.agreements import (
     WITHDRAW,
     Rule,
 )
+from ..services.tokens import TOKEN_MARK
 from ..years import year_label
 from .access import STAFF, allow
 from .agreements import all_rules
@@ -52,7 +52,7 @@ from .downloads import csv_download
 from .forms import choices, strip
 from .ids import record_id
 from .policies import local_time_filter, today
-from .urls import how_long, public_url
+from .urls import how_long, link_terms, public_url
 
 bp = Blueprint("agreement_records", __name__, url_prefix="/agreements")
 LEADS = ("ict_lead", "admin")
@@ -189,14 +189,13 @@ def remind():
     hours = current_app.config["LINK_HOURS"]
 
     def compose(parent: Parent, children: list[str]) -> tuple[str, str]:
-        token = links.issue_link(db, "parent-sign-in", parent, dt.timedelta(hours=hours))
         body = render_template(
             "mail/agreement_reminder.txt",
             parent=parent,
             school=school,
             title=rule.policy.title,
             children=children,
-            link=public_url("parents.link", token=token, next=url_for("agreements.family")),
+            link=public_url("parents.link", token=TOKEN_MARK, next=url_for("agreements.family")),
             sign_in_url=public_url("parents.sign_in"),
             how_long=how_long(hours),
         )
@@ -209,6 +208,7 @@ def remind():
         school.id,
         compose,
         by=current_user.principal,
+        link=link_terms(hours),
         class_id=school_class.id if school_class else None,
     )
     db.commit()
@@ -355,10 +355,15 @@ def person(kind: str, person_id: int):
     given in person. The record names the member of staff who made it."""
     person = _person(kind, person_id)
     db = get_db()
+    staff = current_user.principal
+    may_record = on_behalf.may_record_for(db, staff, kind, person)
+    if request.method == "POST" and not may_record:
+        abort(403)
     rules = all_rules()
     parts = agreements.parts_about(db, rules, person)
     to_do = [part for part in parts if not part.done]
     form = _record_form(to_do)
+    needs_remark = on_behalf.remark_required(staff, kind, person)
     if request.method == "POST" and not to_do:
         flash(f"Nothing was recorded: {person.name} has nothing left to agree to.")
         return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
@@ -366,6 +371,10 @@ def person(kind: str, person_id: int):
     if form.validate_on_submit():
         if not chosen:
             form[_part_key(to_do[0])].errors.append("Tick what they agreed to.")
+        elif needs_remark and not form.remark.data:
+            form.remark.errors.append(
+                "Say why you are recording a colleague's own agreement for them."
+            )
         else:
             _record_for(person, kind, chosen, form)
             flash(f"Recorded for {person.name}.")
@@ -382,6 +391,8 @@ def person(kind: str, person_id: int):
         part_labels=PART_LABELS,
         history=_history(kind, person.id),
         methods=METHODS,
+        may_record=may_record,
+        needs_remark=needs_remark,
     )
     return page, 400 if form.errors else 200
 
@@ -428,6 +439,8 @@ def withdraw(kind: str, person_id: int):
     stays, and the agreement is pending again."""
     person = _person(kind, person_id)
     db = get_db()
+    if not on_behalf.may_record_for(db, current_user.principal, kind, person):
+        abort(403)
     form = WithdrawForm()
     done = {
         _part_key(part): part
@@ -514,9 +527,13 @@ def class_slips():
     A Years 3 to 6 slip carries the child's signature and a parent's, so it records both (or
     whichever is still missing)."""
     db = get_db()
+    staff = current_user.principal
     school_class = _chosen_class()
     if school_class is None:
-        return render_template("agreement_records/slips_choose.html", classes=_classes())
+        classes = [c for c in _classes() if on_behalf.may_record_for_class(db, staff, c.id)]
+        return render_template("agreement_records/slips_choose.html", classes=classes)
+    if not on_behalf.may_record_for_class(db, staff, school_class.id):
+        abort(403)
     pupil_rules = [r for r in all_rules() if r.audience.subject == "pupil"]
     rows = []
     for rule in pupil_rules:
@@ -633,6 +650,9 @@ def visitors():
     db = get_db()
     school_id = current_user.school_id
     form = VisitorForm()
+    may_add = current_user.role in on_behalf.LEADS
+    if request.method == "POST" and not may_add:
+        abort(403)
     if form.validate_on_submit():
         visitor = Visitor(
             school_id=school_id,
@@ -661,7 +681,11 @@ def visitors():
         )
     )
     page = render_template(
-        "agreement_records/visitors.html", form=form, people=people, statuses=statuses
+        "agreement_records/visitors.html",
+        form=form,
+        people=people,
+        statuses=statuses,
+        may_add=may_add,
     )
     return page, 400 if form.errors else 200
 

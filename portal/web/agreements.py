@@ -34,10 +34,11 @@ from ..services import agreements, audit, consents, mail, parents
 from ..services.acceptance import Entry, Outcome, Signature, record_and_commit
 from ..services.agreements import COUNTERSIGN, PARENT, SELF, Part, Rule
 from .access import PUBLIC, ROLES, STAFF, allow, current_view, here
-from .auth import safe_next
+from .auth import REACHED_BY, safe_next
 from .database import get_db
 from .forms import choices, strip
 from .policies import changes_html, content, local_time_filter, policy_html, today
+from .security import csrf
 from .urls import public_url
 
 bp = Blueprint("agreements", __name__)
@@ -207,6 +208,7 @@ def _children(policies: list[PolicyToSign]) -> list[Pupil]:
 
 @bp.route("/agreements/family", methods=["GET", "POST"])
 @allow("parent")
+@csrf.exempt  # the form checks its own token, so a stale one keeps what the parent typed
 def family():
     """Each child with what is pending, the exact text, one tick per child, one signature.
 
@@ -298,7 +300,12 @@ def _sign_for_family(parent: Parent, policies: list[PolicyToSign], name: str) ->
         db,
         parent.school_id,
         entries,
-        Signature(actor_type="parent", actor_id=parent.id, signed_name=name),
+        Signature(
+            actor_type="parent",
+            actor_id=parent.id,
+            signed_name=name,
+            reached_by=session.get(REACHED_BY),
+        ),
         then=receipt,
     )
 
@@ -515,6 +522,7 @@ class StaffAgreeForm(FlaskForm):
 
 @bp.route("/agreements/mine", methods=["GET", "POST"])
 @allow("pupil", *STAFF)
+@csrf.exempt  # the form checks its own token, so a stale one keeps what was typed
 def mine():
     """A pupil's or a member of staff's own agreement: read it, then agree."""
     person = current_user.principal

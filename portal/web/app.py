@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..settings import load_settings
 from ..startup import check_safe_to_start
 from ..years import year_label
-from . import access, agreements, database, ids, login, policies, security
+from . import access, agreements, database, errors, ids, login, policies, security
 
 
 def build_app(config: dict[str, Any] | None = None) -> Flask:
@@ -21,7 +21,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     settings = load_settings(Path(app.instance_path), config)
     app.config.update(
-        SESSION_COOKIE_NAME="esafety_session",
+        SESSION_COOKIE_NAME=session_cookie_name(secure=not settings["DEMO"]),
         SESSION_COOKIE_SECURE=not settings["DEMO"],
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -41,6 +41,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         app.extensions["esafety.engine"].dispose()  # a portal that will not start holds nothing
         raise
     login.init_app(app)
+    errors.init_app(app)  # first: every later check's refusal is logged with its address
     security.init_app(app)
     access.init_app(app)
     agreements.init_app(app)  # after access: staff accept their AUP before other pages
@@ -50,6 +51,12 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(year_label)
     access.check_every_view_declares_roles(app)
     return app
+
+
+def session_cookie_name(secure: bool) -> str:
+    """Over HTTPS the cookie takes the __Host- prefix: browsers then accept it only from this
+    host, sent securely, for the whole site, so a neighbouring subdomain cannot plant one."""
+    return "__Host-esafety_session" if secure else "esafety_session"
 
 
 def _register_blueprints(app: Flask) -> None:

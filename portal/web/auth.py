@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from urllib.parse import urlsplit
 
@@ -24,6 +23,7 @@ from markupsafe import Markup
 from ..models import School, Staff
 from ..services import accounts, links, mail
 from ..services.passwords import password_problems
+from ..services.tokens import TOKEN_MARK
 from .access import ROLES, STAFF, allow, public
 from .database import get_db
 from .forms import (
@@ -37,8 +37,8 @@ from .forms import (
 )
 from .login import CLASS_DEVICE, sign_out_everywhere
 from .login import sign_in as start_signed_in
-from .security import limiter
-from .urls import how_long, public_url
+from .security import limiter, per_address_limit, requested_address
+from .urls import how_long, link_terms, public_url
 
 bp = Blueprint("auth", __name__)
 
@@ -47,6 +47,8 @@ WRONG_DETAILS = (
     "account is paused for a while; ask the school office if you are stuck."
 )
 PENDING_MINUTES = 10
+# Session key: how a parent or carer reached the portal, written on what they sign.
+REACHED_BY = "reached_by"
 
 
 def lockout_rule() -> accounts.LockoutRule:
@@ -236,6 +238,7 @@ def sign_out():
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
 @limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit(per_address_limit, methods=["POST"], key_func=requested_address)
 def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
@@ -243,8 +246,9 @@ def forgot_password():
         staff = accounts.find_staff(db, form.email.data)
         if staff is not None and staff.left_at is None:
             hours = current_app.config["RESET_HOURS"]
-            token = links.issue_link(db, "password-reset", staff, dt.timedelta(hours=hours))
-            link = public_url("auth.reset_password", token=token)
+            terms = link_terms(hours)
+            issued = links.issue_link(db, "password-reset", staff, terms.lifetime, terms.secret_key)
+            link = public_url("auth.reset_password", token=TOKEN_MARK)
             mail.queue_mail(
                 db,
                 to=staff.email,
@@ -253,6 +257,7 @@ def forgot_password():
                 body=render_template(
                     "mail/password_reset.txt", staff=staff, link=link, lasts=how_long(hours)
                 ),
+                link_nonce=issued.nonce,
             )
             db.commit()
         return render_template("auth/check_email.html", email=form.email.data)

@@ -33,7 +33,10 @@ def app_transport(app: Flask) -> mail.Transport:
 
 def deliver_once(app: Flask, transport: mail.Transport) -> int:
     return mail.deliver_pending(
-        app.extensions["esafety.sessions"], transport, mail_from=app.config["MAIL_FROM"]
+        app.extensions["esafety.sessions"],
+        transport,
+        mail_from=app.config["MAIL_FROM"],
+        secret_key=app.config["SECRET_KEY"],
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 from flask import (
@@ -22,15 +21,16 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
 from ..models import School
-from ..services import parents
+from ..services import links, parents
 from ..services.sessions import end_session
+from ..services.tokens import TOKEN_MARK
 from ..years import year_label
 from .access import allow, public
-from .auth import finish_sign_in, safe_next
+from .auth import REACHED_BY, finish_sign_in, safe_next
 from .database import get_db
 from .forms import EmailForm
-from .security import csrf, limiter
-from .urls import how_long, public_url
+from .security import csrf, limiter, per_address_limit, requested_address
+from .urls import how_long, link_terms, public_url
 
 bp = Blueprint("parents", __name__, url_prefix="/parents")
 
@@ -87,6 +87,9 @@ def home():
     exempt_when=_is_code_post,
 )
 @limiter.limit(
+    per_address_limit, methods=["POST"], key_func=requested_address, exempt_when=_is_code_post
+)
+@limiter.limit(
     "30 per hour",
     methods=["POST"],
     key_func=lambda: f"{get_remote_address()} code",
@@ -101,7 +104,9 @@ def sign_in():
         if code_form.validate_on_submit():
             parent = _check_code(code_form)
             if parent is not None:
-                return finish_sign_in(parent, "letter code")
+                response = finish_sign_in(parent, "letter code")
+                session[REACHED_BY] = "code on a letter home"
+                return response
         failed = code_form
     elif email_form.validate_on_submit():
         return _send_links(email_form.email.data)
@@ -129,17 +134,17 @@ def _send_links(email: str):
     hours = current_app.config["LINK_HOURS"]
     db = get_db()
 
-    def compose(parent, school, token):
+    def compose(parent, school):
         body = render_template(
             "mail/parent_link.txt",
             parent=parent,
             school=school,
-            link=public_url("parents.link", token=token),
+            link=public_url("parents.link", token=TOKEN_MARK),
             how_long=how_long(hours),
         )
         return f"Sign in to {school.name}", body
 
-    if parents.email_sign_in_links(db, email, dt.timedelta(hours=hours), compose):
+    if parents.email_sign_in_links(db, email, link_terms(hours), compose):
         db.commit()
     time.sleep(max(0.0, LINK_REQUEST_SECONDS - (time.monotonic() - started)))
     return render_template("parents/check_email.html", email=email, how_long=how_long(hours))
@@ -174,7 +179,10 @@ def link(token: str):
             end_session(db, current_user.token)  # whoever used this browser before
         if safe_next(request.args.get("next")):  # a reminder's link goes on to the agreements
             session["next"] = request.args["next"]
-        return finish_sign_in(signed_in, "email link")
+        response = finish_sign_in(signed_in, "email link")
+        link = links.link_id(db, token)
+        session[REACHED_BY] = f"email link {link} sent to {signed_in.email}"
+        return response
     school = db.get(School, parent.school_id)
     page = render_template("parents/link.html", parent=parent, school=school, form=form)
     return page, 400 if form.errors else 200

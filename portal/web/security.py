@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, request
+import hashlib
+
+from flask import Flask, Response, abort, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -24,12 +26,34 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def per_address_limit() -> str:
+    return f"{current_app.config['LINK_REQUESTS_PER_ADDRESS']} per hour"
+
+
+def requested_address() -> str:
+    """The rate-limit key for an emailed link: the address asked for (hashed, so the counters
+    hold no addresses), whichever computer asks."""
+    address = request.form.get("email", "").strip().lower()
+    return "address " + hashlib.sha256(address.encode("utf-8")).hexdigest()
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_characters)
+    app.before_request(_refuse_other_origins)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     app.after_request(_headers)
+
+
+def _refuse_other_origins() -> None:
+    """A form sent from another site's page is refused before anything reads it, as well as
+    by its CSRF token: browsers name the page's origin on every POST."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != request.host_url.rstrip("/"):
+        abort(403)
 
 
 def _refuse_nul_characters() -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app, request, url_for
+
+from ..services.links import LinkTerms
 
 
 def public_url(endpoint: str, **values) -> str:
@@ -11,6 +15,10 @@ def public_url(endpoint: str, **values) -> str:
     path = url_for(endpoint, **values)
     path = path.removeprefix(request.script_root) if request.script_root else path
     return current_app.config["PUBLIC_URL"].rstrip("/") + path
+
+
+def link_terms(hours: int) -> LinkTerms:
+    return LinkTerms(dt.timedelta(hours=hours), current_app.config["SECRET_KEY"])
 
 
 def how_long(hours: int) -> str:

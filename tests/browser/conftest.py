@@ -13,6 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from portal.services import demo
+from portal.web.app import session_cookie_name
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -88,7 +89,8 @@ def demo_learning() -> bool:
 @pytest.fixture
 def portal_url(app, db, demo_learning):
     """The portal with the demo school, served over HTTP on a free local port."""
-    app.config.update(SESSION_COOKIE_SECURE=False)
+    # Plain HTTP here: a cookie named __Host- must be Secure, so the browser would drop it.
+    app.config.update(SESSION_COOKIE_SECURE=False, SESSION_COOKIE_NAME=session_cookie_name(False))
     curriculum = app.extensions["esafety.curriculum"] if demo_learning else None
     sign_ins = demo.reset_demo_school(db, curriculum)
     db.commit()

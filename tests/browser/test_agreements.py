@@ -15,6 +15,7 @@ from portal.models import OutboxMessage
 from portal.services import demo
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_portal import Visit
+from tests.mailbox import sent_body
 
 pytestmark = pytest.mark.browser
 PARENT_EMAIL = "parent0@oakfield.example.org"
@@ -41,7 +42,7 @@ def tick(visit: Visit, label: str) -> None:
     visit.page.keyboard.press("Space")
 
 
-def test_a_parent_signs_for_two_children_from_the_emailed_link(browser, portal_url, db):
+def test_a_parent_signs_for_two_children_from_the_emailed_link(browser, portal_url, db, app):
     url, sign_ins = portal_url
     _, username, password = next(p for p in sign_ins.pupils if p[0].startswith(OLDER))
 
@@ -84,7 +85,7 @@ def test_a_parent_signs_for_two_children_from_the_emailed_link(browser, portal_u
         .where(OutboxMessage.to_address == PARENT_EMAIL)
         .order_by(OutboxMessage.id.desc())
     ).first()
-    link = re.search(r"https?://\S+/parents/link/\S+", message.body).group(0)
+    link = re.search(r"https?://\S+/parents/link/\S+", sent_body(app, message)).group(0)
     parent = Visit(browser, PHONE)
     parent.page.goto(url + link[link.index("/parents/link/") :])
     parent.check()

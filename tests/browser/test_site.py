@@ -1,17 +1,24 @@
 """Every page of the built policy site, in a real browser, at phone and desktop widths."""
 
+import threading
 from urllib.parse import urlparse
 
 import pytest
+from werkzeug.serving import make_server
 
+from portal.wsgi import site_app
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def site_url(demo_site, serve_folder):
-    return serve_folder(demo_site)
+def site_url(demo_site):
+    """The site as the product serves it, with its real security headers."""
+    server = make_server("127.0.0.1", 0, site_app(demo_site), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +39,11 @@ def test_no_page_has_a_wcag_a_or_aa_violation_or_a_third_party_request(
     page = context.new_page()
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
+    refused: list[str] = []  # what the Content-Security-Policy blocked: nothing should be
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and refused.append(message.text),
+    )
     problems = []
     for path in site_pages:
         response = page.goto(f"{site_url}/{path}", wait_until="networkidle")
@@ -39,6 +51,7 @@ def test_no_page_has_a_wcag_a_or_aa_violation_or_a_third_party_request(
         problems += [f"/{path}: {violation}" for violation in axe_violations(page)]
     context.close()
     assert problems == []
+    assert refused == []
     hosts = {urlparse(url).hostname for url in requested if not url.startswith("data:")}
     assert hosts == {"127.0.0.1"}
 

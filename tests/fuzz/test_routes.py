@@ -148,8 +148,9 @@ class World:
         self.tablet = classroom.open_class(
             db, self.year1, self.people["staff"], dt.timedelta(hours=6)
         )
-        reset = links.issue_link(db, "password-reset", self.people["staff"], dt.timedelta(hours=1))
-        link = links.issue_link(db, "parent-sign-in", parent, dt.timedelta(hours=1))
+        key, hour = app.config["SECRET_KEY"], dt.timedelta(hours=1)
+        reset = links.issue_link(db, "password-reset", self.people["staff"], hour, key).token
+        link = links.issue_link(db, "parent-sign-in", parent, hour, key).token
         db.commit()
         for role in ("staff", "ict_lead", "admin"):
             accept_own_agreements(app, db, self.people[role])

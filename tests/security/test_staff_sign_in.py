@@ -29,7 +29,7 @@ def test_passwords_made_from_the_schools_name_or_domain_are_refused(client, teac
     response = client.submit(
         "/account/password", {"current": PASSWORD, "password": guessable, "confirm": guessable}
     )
-    assert "the school's name" in response.get_data(as_text=True)
+    assert "your email address or the school" in response.get_data(as_text=True)
 
 
 def test_a_password_with_real_words_beside_the_schools_name_is_accepted(client, teacher):
@@ -54,3 +54,17 @@ def test_a_busy_session_still_ends_after_its_absolute_lifetime(app, client, db, 
     response = client.get("/staff/")
     assert response.status_code == 302
     assert "/sign-in" in response.headers["Location"]
+
+
+def test_a_form_sent_from_another_sites_page_is_refused_by_its_origin(client, teacher):
+    token = client.csrf_token("/sign-in/staff")
+    data = {"csrf_token": token, "email": teacher.email, "password": PASSWORD}
+    forged = client.post("/sign-in/staff", data=data, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403
+    assert client.get("/staff/").status_code == 302
+    own = client.post(
+        "/sign-in/staff",
+        data=data,
+        headers={"Origin": "https://localhost", "Referer": "https://localhost/sign-in/staff"},
+    )
+    assert own.status_code == 302

@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
+from dataclasses import dataclass
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
-from portal import create_app
+from portal import create_app, ledger_guard
 from portal.cli import main
 from portal.content import load_content
 from portal.models import Acceptance, AcceptanceChain, PolicyVersionRecord
@@ -26,6 +28,12 @@ from portal.services.acceptance import (
 from portal.services.agreements import COUNTERSIGN, PARENT, SELF
 from portal.services.policy_records import ChangedVersionError, record_versions
 from tests.factories import ContentTree, make_parent, make_pupil, make_school, make_staff
+
+
+@dataclass(frozen=True)
+class Version:
+    id: int
+    content_hash: str
 
 
 @pytest.fixture
@@ -45,8 +53,10 @@ def policies_dir(agreement_tree):
 
 
 @pytest.fixture
-def version_id(db) -> int:
-    return db.scalar(select(PolicyVersionRecord.id).where(PolicyVersionRecord.policy == "young"))
+def version(db) -> Version:
+    """The recorded version agreements are made to."""
+    row = db.scalar(select(PolicyVersionRecord).where(PolicyVersionRecord.policy == "young"))
+    return Version(row.id, row.content_hash)
 
 
 @pytest.fixture
@@ -58,25 +68,25 @@ def family(db):
     return school, parent, children
 
 
-def entry(child, version_id, part=PARENT) -> Entry:
-    return Entry("pupil", child.id, part, version_id, "h" * 64, talked_through=True)
+def entry(child, version, part=PARENT) -> Entry:
+    return Entry("pupil", child.id, part, version.id, version.content_hash, talked_through=True)
 
 
 def signed_by(parent, **fields) -> Signature:
     return Signature("parent", parent.id, signed_name=parent.name, **fields)
 
 
-def record_four(db, family, version_id) -> list[Acceptance]:
+def record_four(db, family, version) -> list[Acceptance]:
     school, parent, children = family
     records = []
     for child in children:
-        outcomes = record_and_commit(db, school.id, [entry(child, version_id)], signed_by(parent))
+        outcomes = record_and_commit(db, school.id, [entry(child, version)], signed_by(parent))
         records.append(outcomes[0].record)
     return records
 
 
-def test_each_record_links_to_the_one_before(db, family, version_id):
-    records = record_four(db, family, version_id)
+def test_each_record_links_to_the_one_before(db, family, version):
+    records = record_four(db, family, version)
     assert records[0].previous_hash == GENESIS
     for before, after in itertools.pairwise(records):
         assert after.previous_hash == before.record_hash
@@ -88,38 +98,38 @@ def test_each_record_links_to_the_one_before(db, family, version_id):
     assert (report.records, report.schools, report.problems) == (4, 1, [])
 
 
-def test_a_record_holds_who_it_is_about_who_acted_how_and_when(db, family, version_id):
+def test_a_record_holds_who_it_is_about_who_acted_how_and_when(db, family, version):
     _, parent, children = family
-    record = record_four(db, family, version_id)[0]
+    record = record_four(db, family, version)[0]
     assert (record.subject_type, record.subject_id) == ("pupil", children[0].id)
     assert (record.actor_type, record.actor_id, record.acting_as) == ("parent", parent.id, PARENT)
-    assert (record.policy_version_id, record.content_hash) == (version_id, "h" * 64)
+    assert (record.policy_version_id, record.content_hash) == (version.id, version.content_hash)
     assert (record.method, record.language, record.talked_through) == ("online", "en", True)
     assert record.signed_name == parent.name
     assert record.created_at <= dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def test_recording_twice_records_once(db, family, version_id):
+def test_recording_twice_records_once(db, family, version):
     school, parent, children = family
-    first = record_and_commit(db, school.id, [entry(children[0], version_id)], signed_by(parent))
-    again = record_and_commit(db, school.id, [entry(children[0], version_id)], signed_by(parent))
+    first = record_and_commit(db, school.id, [entry(children[0], version)], signed_by(parent))
+    again = record_and_commit(db, school.id, [entry(children[0], version)], signed_by(parent))
     assert first[0].new
     assert not again[0].new
     assert again[0].record.id == first[0].record.id
     assert db.scalar(select(func.count()).select_from(Acceptance)) == 1
 
 
-def test_two_carers_are_both_recorded(db, family, version_id):
+def test_two_carers_are_both_recorded(db, family, version):
     school, parent, children = family
     other = make_parent(db, school, [children[0]])
     db.commit()
-    record_and_commit(db, school.id, [entry(children[0], version_id)], signed_by(parent))
-    record_and_commit(db, school.id, [entry(children[0], version_id)], signed_by(other))
+    record_and_commit(db, school.id, [entry(children[0], version)], signed_by(parent))
+    record_and_commit(db, school.id, [entry(children[0], version)], signed_by(other))
     actors = db.scalars(select(Acceptance.actor_id).order_by(Acceptance.id)).all()
     assert actors == [parent.id, other.id]
 
 
-def test_one_member_of_staff_can_record_both_halves_of_a_slip(db, version_id):
+def test_one_member_of_staff_can_record_both_halves_of_a_slip(db, version):
     school = make_school(db)
     child = make_pupil(db, school, year_group=4)
     teacher = make_staff(db, school)
@@ -127,15 +137,15 @@ def test_one_member_of_staff_can_record_both_halves_of_a_slip(db, version_id):
     outcomes = record_and_commit(
         db,
         school.id,
-        [entry(child, version_id, SELF), entry(child, version_id, COUNTERSIGN)],
+        [entry(child, version, SELF), entry(child, version, COUNTERSIGN)],
         Signature("staff", teacher.id, method="paper", remark="slips from 4A"),
     )
     assert [o.new for o in outcomes] == [True, True]
     assert {o.record.acting_as for o in outcomes} == {SELF, COUNTERSIGN}
 
 
-def test_the_session_refuses_to_change_or_delete_a_record(db, family, version_id):
-    record = record_four(db, family, version_id)[0]
+def test_the_session_refuses_to_change_or_delete_a_record(db, family, version):
+    record = record_four(db, family, version)[0]
     record.signed_name = "Someone else"
     with pytest.raises(RuntimeError, match="never changed or deleted"):
         db.commit()
@@ -149,16 +159,21 @@ def test_the_session_refuses_to_change_or_delete_a_record(db, family, version_id
 # --- Tampering with the database directly ---------------------------------------------------
 
 
+def tamper(db, sql: str, params: dict) -> None:
+    """What someone could do who first dropped the database's guard triggers."""
+    connection = db.connection()
+    with ledger_guard.suspended(connection):
+        connection.execute(text(sql), params)
+
+
 def problems(db) -> list[str]:
     db.expire_all()
     return [problem.message for problem in verify_chains(db).problems]
 
 
-def test_an_altered_record_is_named(db, family, version_id):
-    records = record_four(db, family, version_id)
-    db.execute(
-        text("UPDATE acceptance SET signed_name = 'Forged' WHERE id = :id"), {"id": records[1].id}
-    )
+def test_an_altered_record_is_named(db, family, version):
+    records = record_four(db, family, version)
+    tamper(db, "UPDATE acceptance SET signed_name = 'Forged' WHERE id = :id", {"id": records[1].id})
     db.commit()
     assert problems(db) == [
         f"record {records[1].id} was altered: its fields no longer give its hash "
@@ -166,15 +181,17 @@ def test_an_altered_record_is_named(db, family, version_id):
     ]
 
 
-def test_an_altered_record_with_a_rewritten_hash_is_caught_at_the_next(db, family, version_id):
-    records = record_four(db, family, version_id)
-    db.execute(
-        text("UPDATE acceptance SET talked_through = :no WHERE id = :id"),
+def test_an_altered_record_with_a_rewritten_hash_is_caught_at_the_next(db, family, version):
+    records = record_four(db, family, version)
+    tamper(
+        db,
+        "UPDATE acceptance SET talked_through = :no WHERE id = :id",
         {"no": False, "id": records[1].id},
     )
     forged = db.get(Acceptance, records[1].id, populate_existing=True)
-    db.execute(
-        text("UPDATE acceptance SET record_hash = :h WHERE id = :id"),
+    tamper(
+        db,
+        "UPDATE acceptance SET record_hash = :h WHERE id = :id",
         {"h": hash_of(forged), "id": records[1].id},
     )
     db.commit()
@@ -183,17 +200,17 @@ def test_an_altered_record_with_a_rewritten_hash_is_caught_at_the_next(db, famil
     assert f"record {records[1].id} was changed" in message
 
 
-def test_a_removed_record_is_named(db, family, version_id):
-    records = record_four(db, family, version_id)
-    db.execute(text("DELETE FROM acceptance WHERE id = :id"), {"id": records[1].id})
+def test_a_removed_record_is_named(db, family, version):
+    records = record_four(db, family, version)
+    tamper(db, "DELETE FROM acceptance WHERE id = :id", {"id": records[1].id})
     db.commit()
     [message] = problems(db)
     assert message.startswith(f"record {records[2].id} follows a record that is missing")
 
 
-def test_removing_the_newest_records_is_caught_by_the_chain_head(db, family, version_id):
-    records = record_four(db, family, version_id)
-    db.execute(text("DELETE FROM acceptance WHERE id >= :id"), {"id": records[2].id})
+def test_removing_the_newest_records_is_caught_by_the_chain_head(db, family, version):
+    records = record_four(db, family, version)
+    tamper(db, "DELETE FROM acceptance WHERE id >= :id", {"id": records[2].id})
     db.commit()
     assert problems(db) == [
         f"2 record(s) after record {records[1].id} were removed: the chain should have 4 "
@@ -201,8 +218,8 @@ def test_removing_the_newest_records_is_caught_by_the_chain_head(db, family, ver
     ]
 
 
-def test_records_out_of_order_are_named(db, family, version_id):
-    records = record_four(db, family, version_id)
+def test_records_out_of_order_are_named(db, family, version):
+    records = record_four(db, family, version)
     # Swap the ids of the second and third records.
     parked = max(r.id for r in records) + 1000
     for old, new in (
@@ -210,17 +227,15 @@ def test_records_out_of_order_are_named(db, family, version_id):
         (records[2].id, records[1].id),
         (parked, records[2].id),
     ):
-        db.execute(
-            text("UPDATE acceptance SET id = :new WHERE id = :old"), {"new": new, "old": old}
-        )
+        tamper(db, "UPDATE acceptance SET id = :new WHERE id = :old", {"new": new, "old": old})
     db.commit()
     [message] = problems(db)
     assert message.startswith(f"record {records[1].id} is out of order")
 
 
-def test_a_record_inserted_out_of_order_is_named(db, family, version_id):
+def test_a_record_inserted_out_of_order_is_named(db, family, version):
     school, parent, children = family
-    records = record_four(db, family, version_id)
+    records = record_four(db, family, version)
     forged = Acceptance(
         school_id=school.id,
         subject_type="pupil",
@@ -228,8 +243,8 @@ def test_a_record_inserted_out_of_order_is_named(db, family, version_id):
         actor_type="parent",
         actor_id=parent.id,
         acting_as=COUNTERSIGN,
-        policy_version_id=version_id,
-        content_hash="h" * 64,
+        policy_version_id=version.id,
+        content_hash=version.content_hash,
         action="accept",
         method="online",
         language="en",
@@ -258,7 +273,7 @@ def test_a_record_inserted_out_of_order_is_named(db, family, version_id):
     )
 
 
-def test_schools_have_separate_chains(db, version_id):
+def test_schools_have_separate_chains(db, version):
     schools = [make_school(db, name) for name in ("Ash", "Birch")]
     children = [make_pupil(db, school, year_group=1) for school in schools]
     parents = [
@@ -266,13 +281,13 @@ def test_schools_have_separate_chains(db, version_id):
     ]
     db.commit()
     for school, child, parent in zip(schools, children, parents, strict=True):
-        [outcome] = record_and_commit(db, school.id, [entry(child, version_id)], signed_by(parent))
+        [outcome] = record_and_commit(db, school.id, [entry(child, version)], signed_by(parent))
         assert outcome.record.previous_hash == GENESIS
     assert verify_chains(db).schools == 2
 
 
-def test_esafety_audit_verify_exits_1_naming_the_record(app, db, family, version_id, monkeypatch):
-    records = record_four(db, family, version_id)
+def test_esafety_audit_verify_exits_1_naming_the_record(app, db, family, version, monkeypatch):
+    records = record_four(db, family, version)
     for name, value in (
         ("DATABASE_URL", app.config["DATABASE_URL"]),
         ("SECRET_KEY", "a test secret key, long enough to start"),
@@ -282,7 +297,7 @@ def test_esafety_audit_verify_exits_1_naming_the_record(app, db, family, version
     ok = CliRunner().invoke(main, ["audit", "verify"])
     assert ok.exit_code == 0, ok.output
     assert ok.output == "OK: 4 agreement records in 1 school; every chain is intact.\n"
-    db.execute(text("UPDATE acceptance SET remark = 'x' WHERE id = :id"), {"id": records[0].id})
+    tamper(db, "UPDATE acceptance SET remark = 'x' WHERE id = :id", {"id": records[0].id})
     db.commit()
     broken = CliRunner().invoke(main, ["audit", "verify"])
     assert broken.exit_code == 1
@@ -312,7 +327,7 @@ def run_at_once(jobs) -> list[BaseException]:
     return errors
 
 
-def test_concurrent_submissions_join_the_chain_one_at_a_time(app, db, family, version_id):
+def test_concurrent_submissions_join_the_chain_one_at_a_time(app, db, family, version):
     """Threads, each with its own connection, record at once: the chain stays whole, and the
     same submission sent four times at once is recorded once."""
     school, parent, children = family
@@ -323,7 +338,7 @@ def test_concurrent_submissions_join_the_chain_one_at_a_time(app, db, family, ve
     def submit(carer, child):
         def job():
             with sessions() as session:
-                record_and_commit(session, school.id, [entry(child, version_id)], signed_by(carer))
+                record_and_commit(session, school.id, [entry(child, version)], signed_by(carer))
 
         return job
 
@@ -337,7 +352,7 @@ def test_concurrent_submissions_join_the_chain_one_at_a_time(app, db, family, ve
     assert db.get(AcceptanceChain, school.id, populate_existing=True).length == 8
 
 
-def test_a_clash_with_the_unique_constraint_is_already_recorded(app, db, family, version_id):
+def test_a_clash_with_the_unique_constraint_is_already_recorded(app, db, family, version):
     """If another request commits the same record between the check and the insert, the
     constraint stops the duplicate and the caller is told it was recorded already."""
     school, parent, children = family
@@ -356,7 +371,7 @@ def test_a_clash_with_the_unique_constraint_is_already_recorded(app, db, family,
 
     with sessions() as session:
         outcomes = record_and_commit(
-            session, school.id, [entry(children[0], version_id)], signed_by(parent), then=sneak_in
+            session, school.id, [entry(children[0], version)], signed_by(parent), then=sneak_in
         )
     assert calls == [1]
     assert outcomes[0].new
@@ -441,3 +456,146 @@ def test_db_upgrade_makes_the_tables_then_records_the_versions(tmp_path, project
     assert f"Recorded {published} published policy versions." in first.output
     again = CliRunner().invoke(main, ["db", "upgrade"])
     assert again.output == "The database is up to date.\n"
+
+
+# --- The database's own guard, and anchors kept outside it -----------------------------------
+
+
+@pytest.fixture
+def cli(app, monkeypatch):
+    """`esafety` run with only the database named: no secret key, as an inspector would."""
+    monkeypatch.setenv("ESAFETY_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.delenv("ESAFETY_SECRET_KEY", raising=False)
+
+    def run(*arguments: str):
+        return CliRunner().invoke(main, list(arguments))
+
+    return run
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE acceptance SET signed_name = 'Forged'",
+        "DELETE FROM acceptance",
+        "UPDATE image_consent SET given = NOT given",
+        "DELETE FROM image_consent",
+    ],
+)
+def test_the_database_refuses_to_change_agreement_records(app, db, family, version, sql):
+    record_four(db, family, version)
+    engine = app.extensions["esafety.engine"]
+    with engine.begin() as raw:
+        raw.execute(
+            text(
+                "INSERT INTO image_consent (school_id, pupil_id, purpose, given, "
+                "actor_type, actor_id, created_at) SELECT school_id, subject_id, "
+                "'website', true, 'parent', actor_id, created_at FROM acceptance"
+            )
+        )
+    with pytest.raises(DBAPIError, match="never changed or deleted"), engine.begin() as raw:
+        raw.execute(text(sql))
+    assert len(db.scalars(select(Acceptance)).all()) == 4
+    assert verify_chains(db).problems == []
+
+
+def rewrite_everything_after(db, first: Acceptance) -> None:
+    """A thorough forger: drop the guard, change a record, then re-hash it and every record
+    after it and the head, so the chain in the database verifies again."""
+    connection = db.connection()
+    with ledger_guard.suspended(connection):
+        records = db.scalars(
+            select(Acceptance)
+            .where(Acceptance.school_id == first.school_id)
+            .order_by(Acceptance.id)
+        ).all()
+        previous = None
+        for record in records:
+            if record.id == first.id:
+                record.signed_name = "Someone Else"
+            if previous is not None:
+                record.previous_hash = previous
+            if record.id >= first.id:
+                record.record_hash = hash_of(record)
+                connection.execute(
+                    update(Acceptance)
+                    .where(Acceptance.id == record.id)
+                    .values(
+                        signed_name=record.signed_name,
+                        previous_hash=record.previous_hash,
+                        record_hash=record.record_hash,
+                    )
+                )
+            previous = record.record_hash
+        connection.execute(
+            update(AcceptanceChain)
+            .where(AcceptanceChain.school_id == first.school_id)
+            .values(last_hash=previous)
+        )
+    db.expunge_all()
+    db.commit()
+
+
+def test_an_anchor_kept_elsewhere_catches_a_rewrite_of_the_whole_chain(
+    db, family, version, cli, tmp_path
+):
+    records = record_four(db, family, version)
+    anchors = tmp_path / "anchors.jsonl"
+    written = cli("audit", "anchor", "--out", str(anchors))
+    assert written.exit_code == 0, written.output
+    assert cli("audit", "verify", "--anchor", str(anchors)).exit_code == 0
+    rewrite_everything_after(db, records[1])
+    assert verify_chains(db).problems == []  # the chain alone no longer shows it
+    result = cli("audit", "verify", "--anchor", str(anchors))
+    assert result.exit_code == 1
+    assert "record number 4 no longer has the hash the anchor" in result.output
+    assert "the chain was rewritten" in result.output
+
+
+def test_an_anchor_shows_records_removed_with_the_head_rewritten(
+    db, family, version, cli, tmp_path
+):
+    records = record_four(db, family, version)
+    anchors = tmp_path / "anchors.jsonl"
+    cli("audit", "anchor", "--out", str(anchors))
+    connection = db.connection()
+    with ledger_guard.suspended(connection):
+        connection.execute(text("DELETE FROM acceptance WHERE id >= :id"), {"id": records[2].id})
+        connection.execute(
+            update(AcceptanceChain).values(length=2, last_hash=records[1].record_hash)
+        )
+    db.commit()
+    assert verify_chains(db).problems == []
+    result = cli("audit", "verify", "--anchor", str(anchors))
+    assert result.exit_code == 1
+    assert "now has fewer, so records were removed" in result.output
+
+
+def test_a_damaged_anchor_file_is_named_with_its_line(cli, tmp_path):
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text('{"at": "x", "schools": []}\nnot json\n')
+    result = cli("audit", "verify", "--anchor", str(anchors))
+    assert result.exit_code == 1
+    assert f"{anchors}:2: not an anchor" in result.output
+
+
+def test_audit_verify_reports_an_edited_version_hash_without_a_traceback(db, family, version, cli):
+    record_four(db, family, version)
+    db.execute(
+        update(PolicyVersionRecord)
+        .where(PolicyVersionRecord.id == version.id)
+        .values(content_hash="f" * 64)
+    )
+    db.commit()
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "young 2025.09: its recorded hash ffffffffffff... is not the hash" in result.output
+
+
+def test_audit_verify_and_anchor_need_no_secret_key(db, family, version, cli):
+    record_four(db, family, version)
+    result = cli("audit", "verify")
+    assert result.exit_code == 0, result.output
+    assert "4 agreement records in 1 school" in result.output
+    assert '"records": 4' in cli("audit", "anchor").output

@@ -90,11 +90,15 @@ def upgraded_empty_url(empty_url, policies_dir) -> str:
     return empty_url
 
 
+def version_hash(session, version_id: int) -> str:
+    return session.get(PolicyVersionRecord, version_id).content_hash
+
+
 def agree(session, school, child, carer, version_id) -> None:
     record_and_commit(
         session,
         school.id,
-        [Entry("pupil", child.id, PARENT, version_id, "h" * 64, talked_through=True)],
+        [Entry("pupil", child.id, PARENT, version_id, version_hash(session, version_id), True)],
         Signature("parent", carer.id, signed_name=carer.name),
     )
 

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from portal.cli import main
-from portal.models import AuditEvent, Parent, ParentLink, Pupil, SchoolClass, Staff
+from portal.models import AuditEvent, ClassTeacher, Parent, ParentLink, Pupil, SchoolClass, Staff
 from portal.services.roster import apply_import, plan_import, read_roster
 from portal.services.roster_columns import CONTACT_PREFIXES, documented_columns
 from tests.factories import make_class, make_pupil, make_school, make_staff, sign_in_as
@@ -483,3 +483,36 @@ def test_two_contacts_sharing_an_email_need_contact_references(db, school):
     assert line == 2
     assert "Contact 2 (Sam Smith) has the same email address as Jo Smith on line 2" in reason
     assert "contact reference column" in reason
+
+
+def test_a_staff_file_says_which_classes_each_teacher_teaches(db, school):
+    import_file(db, school, PUPILS)
+    data = rows(
+        "Name,Email,Role,Classes",
+        'Tess Cher,t@example.org,staff,"3B, 5A"',
+        "Ann Head,head@example.org,admin,",
+    )
+    plan = import_file(db, school, data)
+    assert entries(plan, "staff", "added")["Tess Cher"] == ("staff", "teaches 3B, 5A")
+    taught = db.execute(
+        select(Staff.name, SchoolClass.name)
+        .join(ClassTeacher, ClassTeacher.staff_id == Staff.id)
+        .join(SchoolClass, SchoolClass.id == ClassTeacher.class_id)
+    ).all()
+    assert sorted(taught) == [("Tess Cher", "3B"), ("Tess Cher", "5A")]
+    again = import_file(
+        db, school, rows("Name,Email,Role,Classes", "Tess Cher,t@example.org,staff,RB")
+    )
+    assert entries(again, "staff", "changed")["Tess Cher"] == ("teaches RB",)
+
+
+def test_a_class_no_pupil_file_made_is_a_row_error(db, school):
+    import_file(db, school, PUPILS)
+    plan = plan_import(
+        db,
+        school.id,
+        read_roster(rows("Name,Email,Role,Classes", "Tess Cher,t@example.org,staff,9Z")),
+    )
+    assert [(e.line, e.reason) for e in plan.errors] == [
+        (2, "There is no class called 9Z. Import the pupils first, or check the spelling.")
+    ]

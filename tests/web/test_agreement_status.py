@@ -21,6 +21,7 @@ from tests.factories import (
     make_staff,
     sign_in_as,
 )
+from tests.mailbox import sent_body
 
 
 @pytest.fixture
@@ -174,7 +175,7 @@ def test_the_reminders_link_signs_in_and_opens_the_agreements(app, client, db, s
     client.submit(
         "/agreements/status", {}, action="/agreements/status/remind?agreement=pupil-aup-4-7"
     )
-    body = db.scalar(select(OutboxMessage.body))
+    body = sent_body(app, db.scalar(select(OutboxMessage)))
     link = re.search(r"https://localhost(/parents/link/\S+)", body).group(1)
     assert link.endswith("?next=/agreements/family")
     parent = app.test_client()

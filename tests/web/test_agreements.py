@@ -14,7 +14,9 @@ from portal import create_app
 from portal.models import (
     Acceptance,
     AuditEvent,
+    ClassTeacher,
     ImageConsent,
+    LinkToken,
     OutboxMessage,
     PolicyVersionRecord,
 )
@@ -484,7 +486,19 @@ def test_staff_can_always_sign_out(client, db, family):
 
 @pytest.fixture
 def teacher(app, client, db, family):
+    """A teacher of both the family's classes: they may record their pupils' slips."""
     staff = named(make_staff(db, family["school"]), "Mr Paper")
+    db.flush()
+    for school_class in (family["reception"], family["year3"]):
+        db.add(ClassTeacher(class_id=school_class.id, staff_id=staff.id))
+    accept_own_agreements(app, db, staff)
+    sign_in_as(client, db, staff)
+    return staff
+
+
+@pytest.fixture
+def lead(app, client, db, family):
+    staff = named(make_staff(db, family["school"], "ict_lead"), "Ms Lead")
     accept_own_agreements(app, db, staff)
     sign_in_as(client, db, staff)
     return staff
@@ -579,7 +593,7 @@ def test_a_withdrawal_is_a_new_record_and_the_agreement_is_pending_again(
 
 
 def test_visitors_volunteers_and_governors_are_added_and_their_agreement_recorded(
-    client, db, family, teacher
+    client, db, family, lead
 ):
     added = client.submit(
         "/agreements/visitors",
@@ -639,3 +653,60 @@ def test_the_sites_link_works_through_the_combined_server(app, db, family, tmp_p
     assert signed_in.headers["Location"] == "/portal/sign/parent-agreement/"
     onward = browser.get("/portal/sign/parent-agreement/", base_url="https://localhost")
     assert onward.headers["Location"] == "/portal/agreements/family#policy-parent-agreement"
+
+
+# --- A stale form, and how a parent was reached ---------------------------------------------
+
+
+def test_a_stale_token_on_the_agreement_form_keeps_what_the_parent_typed(client, db, family):
+    sign_in_as(client, db, family["parent"])
+    data = {"shown": shown(client), "signed_name": "Sara Carer", "csrf_token": "an-old-token"}
+    data[f"talked_{family['little'].id}"] = "y"
+    response = client.post(
+        "/agreements/family", data=data, headers={"Referer": "https://localhost/agreements/family"}
+    )
+    page = html(response)
+    assert response.status_code == 400
+    assert "This form was open too long or came from another page. Please try again." in page
+    assert 'value="Sara Carer"' in page  # the typed name is still there
+    assert f'<input checked id="talked_{family["little"].id}"' in page
+    assert records(db) == []
+
+
+def test_a_stale_token_elsewhere_gets_a_plain_page_not_a_bare_error(client, db, family):
+    lead = make_staff(db, family["school"], "ict_lead")
+    db.commit()
+    sign_in_as(client, db, lead)
+    response = client.post(
+        "/agreements/visitors",
+        data={"csrf_token": "stale", "name": "Val", "kind": "visitor"},
+        headers={"Referer": "https://localhost/agreements/visitors"},
+    )
+    assert response.status_code == 400
+    assert "Nothing was saved" in html(response)
+    assert 'href="/agreements/visitors"' in html(response)
+
+
+def test_a_parents_agreement_records_how_they_were_reached(app, client, db, family):
+    from tests.mailbox import sent_body
+
+    parent = family["parent"]
+    parent.email = "sara@example.org"
+    db.commit()
+    client.submit("/parents/sign-in", {"email": parent.email})
+    message = db.scalar(select(OutboxMessage))
+    path = re.search(r"https://localhost(/parents/link/\S+)", sent_body(app, message)).group(1)
+    client.submit(path, {})
+    sign_family(client, [family["little"], family["junior"]])
+    link = db.scalar(select(LinkToken))
+    reached = {record.reached_by for record in records(db, actor_type="parent")}
+    assert reached == {f"email link {link.id} sent to sara@example.org"}
+
+
+def test_a_letter_code_is_recorded_as_how_the_parent_came(client, db, family):
+    family["parent"].letter_code_hash = token_hash(normalise_letter_code(LETTER_CODE))
+    db.commit()
+    client.submit("/parents/sign-in", {"code": LETTER_CODE})
+    sign_family(client, [family["little"], family["junior"]])
+    reached = {record.reached_by for record in records(db, actor_type="parent")}
+    assert reached == {"code on a letter home"}

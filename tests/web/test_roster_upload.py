@@ -166,9 +166,9 @@ def test_a_file_with_bad_rows_lists_each_and_imports_nothing(as_admin, db, schoo
     response = upload(as_admin, bad)
     html = response.get_data(as_text=True)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "There is a problem" in html
-    assert "Nothing was imported: there are 2 problems in this file." in html
+    assert "Nothing was imported: there are 2 problems in pupils.csv." in html
     assert '<a href="#roster">Line 3: Pupil reference A1 is also on line 2.' in html
     assert "Line 3: &#34;Year 20&#34; is not a year group we know." in html
     assert pupils_of(db, school) == {}

@@ -7,6 +7,7 @@ import pytest
 from tests.factories import make_school, make_staff, sign_in_as
 
 PASSWORD = "correct horse battery staple"
+COOKIE = "__Host-esafety_session"
 
 
 @pytest.fixture
@@ -37,7 +38,9 @@ def test_pages_carry_security_headers(client):
 def test_the_session_cookie_is_secure_http_only_and_same_site(client, teacher):
     response = sign_in_with_password(client, teacher)
     cookie = response.headers["Set-Cookie"]
-    assert "esafety_session=" in cookie
+    assert cookie.startswith("__Host-esafety_session=")
+    assert "Path=/;" in cookie
+    assert "Domain=" not in cookie
     assert "Secure" in cookie
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
@@ -45,9 +48,9 @@ def test_the_session_cookie_is_secure_http_only_and_same_site(client, teacher):
 
 def test_signing_out_kills_a_copied_session_cookie(app, client, teacher):
     sign_in_with_password(client, teacher)
-    stolen = client.get_cookie("esafety_session").value
+    stolen = client.get_cookie(COOKIE).value
     thief = app.test_client()
-    thief.set_cookie("esafety_session", stolen)
+    thief.set_cookie(COOKIE, stolen)
     assert thief.get("/staff/").status_code == 200
     client.submit("/staff/", {}, action="/sign-out")
     assert thief.get("/staff/").status_code == 302
@@ -78,7 +81,7 @@ def test_a_member_of_staff_who_left_is_signed_out_at_once(app, client, db, teach
 
 def test_a_forged_session_cookie_is_refused(app):
     client = app.test_client()
-    client.set_cookie("esafety_session", "eyJfdXNlcl9pZCI6IjEifQ.forged.signature")
+    client.set_cookie(COOKIE, "eyJfdXNlcl9pZCI6IjEifQ.forged.signature")
     assert client.get("/staff/").status_code == 302
 
 

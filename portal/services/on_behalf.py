@@ -1,0 +1,44 @@
+"""Who may record an agreement for someone else: a paper slip, an agreement given in person,
+or a withdrawal.
+
+A record made for someone counts as their agreement, and for staff it lifts the gate that asks
+them to read their agreement at sign-in, so it is not open to everyone:
+- the ICT lead and admins record for pupils, parents and carers, and visitors;
+- a teacher records only for pupils in the classes they teach (the roster's "Classes" column);
+- a member of staff's own agreement is theirs to make; an admin may record it for them, with a
+  remark saying why (it is shown beside the record).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import ClassTeacher, Staff
+
+LEADS = frozenset({"ict_lead", "admin"})
+
+
+def classes_taught(db: Session, staff: Staff) -> set[int]:
+    return set(db.scalars(select(ClassTeacher.class_id).where(ClassTeacher.staff_id == staff.id)))
+
+
+def may_record_for(db: Session, staff: Staff, kind: str, person: Any) -> bool:
+    if person.school_id != staff.school_id:
+        return False
+    if kind == "staff":
+        return person.id == staff.id or staff.role == "admin"
+    if staff.role in LEADS:
+        return True
+    return kind == "pupil" and person.class_id in classes_taught(db, staff)
+
+
+def may_record_for_class(db: Session, staff: Staff, class_id: int) -> bool:
+    return staff.role in LEADS or class_id in classes_taught(db, staff)
+
+
+def remark_required(staff: Staff, kind: str, person: Any) -> bool:
+    """Recording a colleague's own agreement needs a reason on the record."""
+    return kind == "staff" and person.id != staff.id

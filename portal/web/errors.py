@@ -1,0 +1,65 @@
+"""Pages for refused and missing addresses, and the record of each refusal in the audit log."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from ..services import audit
+from .database import get_db
+from .redact import redacted_path
+
+PAGES = {
+    403: ("You cannot open this page", "Your account is not allowed to see this page."),
+    429: (
+        "Too many tries",
+        "There have been too many tries from here or for this address. Wait an hour and try "
+        "again. If you asked for an email, use the newest one: older links stop working.",
+    ),
+    404: (
+        "Page not found",
+        "There is no page at this address. It may have moved, or the address may be mistyped.",
+    ),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_note_client_address)
+    for status in PAGES:
+        app.register_error_handler(status, _refused)
+    app.register_error_handler(CSRFError, _stale_form)
+
+
+def _stale_form(error: CSRFError):
+    """A form whose token no longer matches: open too long, or signed in or out elsewhere.
+    Nothing was done; say so in plain words and offer the way back to the form."""
+    return render_template("errors/stale_form.html", back=request.path), 400
+
+
+def _note_client_address() -> None:
+    audit.client_address.set(request.remote_addr)
+
+
+def _refused(error: HTTPException):
+    """Someone asked for what they may not see, or for what is not there: a probe for another
+    family's or school's records looks like this, so each one is logged (capped)."""
+    db = get_db()
+    signed_in = current_user.is_authenticated
+    try:
+        db.rollback()  # nothing the refused request half-did is kept
+        audit.record_refusal(
+            db,
+            status=error.code,
+            method=request.method,
+            path=redacted_path(request.path),
+            actor=current_user.principal if signed_in else None,
+            school_id=current_user.school_id if signed_in else None,
+        )
+        db.commit()
+    except SQLAlchemyError:
+        db.rollback()  # the page still answers when the log cannot be written
+    title, message = PAGES[error.code]
+    return render_template("errors/refused.html", title=title, message=message), error.code
