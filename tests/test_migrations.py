@@ -53,16 +53,21 @@ def add_a_school_with_evidence(url: str, tmp_path) -> None:
             [Entry("pupil", child.id, PARENT, version.id, version.content_hash, True)],
             Signature("parent", parent.id, signed_name=parent.name),
         )
-        db.add(
-            ImageConsent(
-                school_id=school.id,
-                pupil_id=child.id,
-                purpose="website",
-                given=True,
-                actor_type="parent",
-                actor_id=parent.id,
+        for voice, actor_type, actor_id in (
+            ("parent", "parent", parent.id),
+            ("pupil", "pupil", child.id),
+        ):
+            db.add(
+                ImageConsent(
+                    school_id=school.id,
+                    pupil_id=child.id,
+                    purpose="website",
+                    given=True,
+                    actor_type=actor_type,
+                    actor_id=actor_id,
+                    voice=voice,
+                )
             )
-        )
         db.commit()
     engine.dispose()
 
@@ -98,7 +103,7 @@ def test_data_survives_going_down_and_up_again_past_the_newest_revision(empty_ur
     downgrade(empty_url, revisions(empty_url)[2])
     upgrade(empty_url)
     assert count(empty_url, Acceptance) == 1
-    assert count(empty_url, ImageConsent) == 1
+    assert count(empty_url, ImageConsent) == 1  # the pupil's own view has no older place
     engine = make_engine(empty_url)
     with Session(engine) as db:
         assert verify_chains(db).problems == []

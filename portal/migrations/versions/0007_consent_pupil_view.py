@@ -14,6 +14,8 @@ Create Date: 2026-12-02 19:40:00
 import sqlalchemy as sa
 from alembic import op
 
+from portal import ledger_guard
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -29,6 +31,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # A pupil's own view has no place in the older schema; it must not turn into a parent's.
+    # Removing those rows is the one change to evidence a downgrade makes: the guard on the
+    # evidence tables is lifted for it, and put back (SQLite rebuilds the table, dropping it).
+    ledger_guard.remove(op.get_bind())
     op.execute(sa.text("DELETE FROM image_consent WHERE voice = 'pupil'"))
     with op.batch_alter_table("image_consent") as batch:
         batch.drop_column("voice")
+    ledger_guard.install(op.get_bind())
