@@ -373,6 +373,7 @@ def discover(app, client, start: list[str], per_endpoint: int = 3) -> Discovered
         opened[endpoint] = opened.get(endpoint, 0) + 1
         found.add_url(endpoint, url)
         response = client.get(url)
+        response.close()  # a file it sends (a lesson picture) is closed at once
         if response.status_code != 200 or response.mimetype != "text/html":
             continue
         page = PageParser(url)

@@ -387,6 +387,7 @@ def _fuzz_get(world: World, actor: str, rule, names: list[str], seen: list[str],
         note(what)
         before = snapshot(world.engine)
         response = client.get(url, query_string=query_string)
+        response.close()  # a file it sends (a lesson picture) is closed at once
         check(world, before, response, what, page_only=True)
 
     opening_the_page()
