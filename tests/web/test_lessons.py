@@ -318,8 +318,13 @@ def test_a_pupil_sees_their_own_year_first_then_the_rest_of_the_band(
     assert "Trust" not in page
 
 
-def test_the_teacher_sees_each_year_groups_sequence(scheme_app, db, school):
-    page = staff_client(scheme_app, db, school).get("/lessons/scheme").get_data(as_text=True)
+def test_the_teacher_sees_each_year_groups_sequence(scheme_app, db, school, year1):
+    staff = staff_client(scheme_app, db, school)
+    assert 'href="/lessons/scheme"' in staff.get("/lessons/classes").get_data(as_text=True)
+    class_page = staff.get(f"/lessons/classes/{year1.id}").get_data(as_text=True)
+    assert '<option value="1" selected>Year 1 (1 lesson)</option>' in class_page
+    assert "Use this scheme" in class_page
+    page = staff.get("/lessons/scheme").get_data(as_text=True)
     assert "Reception: 1 lesson" in page
     assert "Year 3: 1 lesson" in page
     assert "Year 5: 0 lessons" in page
