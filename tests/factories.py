@@ -274,7 +274,10 @@ class CurriculumTree:
                 },
             },
         )
-        (self.folder / "images" / "ok.svg").write_text('<svg viewBox="0 0 100 100"/>')
+        (self.folder / "images" / "ok.svg").write_text(
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">'
+            '<title>A smiling face</title><circle cx="50" cy="50" r="40" fill="#ffd54f"/></svg>'
+        )
 
     def lesson(
         self,

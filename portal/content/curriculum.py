@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problems
+from .pictures import check_pictures
 from .readability import reading_grade
 from .scheme import check_scheme
 from .teacher_notes import TeacherNotes, load_notes, notes_path
@@ -199,6 +200,7 @@ def load_curriculum(
             problems.add(path, 2, f"lesson id '{lesson.id}' is used twice")
         seen.add(lesson.id)
         lessons.append(lesson)
+    check_pictures(folder / "images", problems)
     curriculum = Curriculum(strands, bands, tuple(outcomes), tuple(lessons))
     if whole_scheme:
         check_scheme(curriculum, folder, problems)

@@ -562,3 +562,40 @@ def test_a_scenario_still_offers_a_way_to_get_help(scheme):
 @pytest.mark.parametrize(("total", "limit"), [(0, 0), (1, 1), (3, 1), (4, 2), (15, 5), (16, 6)])
 def test_a_third_is_rounded_up(total, limit):
     assert allowed(total, 1 / 3) == limit
+
+
+# --- Pictures -----------------------------------------------------------------------------------
+
+GOOD_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><title>A dot</title>'
+    '<defs><linearGradient id="g"/></defs><circle r="4" fill="url(#g)"/><use href="#g"/></svg>'
+)
+
+
+@pytest.mark.parametrize(
+    ("svg", "message"),
+    [
+        (GOOD_SVG.replace(' viewBox="0 0 10 10"', ""), "needs a viewBox"),
+        (GOOD_SVG.replace("<title>A dot</title>", ""), "needs a <title>"),
+        (GOOD_SVG.replace("</svg>", "<script>alert(1)</script></svg>"), "must not contain scripts"),
+        (GOOD_SVG.replace("<circle", '<circle onclick="go()"'), "must not contain scripts"),
+        (GOOD_SVG.replace('href="#g"', 'href="https://example.org/a.svg"'), "must not refer"),
+        (GOOD_SVG.replace("url(#g)", "url(https://example.org/x)"), "must not refer"),
+        (GOOD_SVG.replace("</svg>", '<image href="#g"/></svg>'), "must not embed a photo"),
+        (GOOD_SVG.replace("</svg>", "<!--" + "x" * 7000 + "--></svg>"), "keep it under 6144"),
+    ],
+)
+def test_a_picture_must_be_small_self_describing_and_inert(lessons, svg, message):
+    lessons.lesson()
+    (lessons.folder / "images" / "or-dot.svg").write_text(svg)
+    [error] = errors_of(lessons)
+    assert error.startswith("curriculum/images/or-dot.svg")
+    assert message in error
+
+
+def test_a_good_picture_passes_and_other_files_are_refused(lessons):
+    lessons.lesson()
+    (lessons.folder / "images" / "or-dot.svg").write_text(GOOD_SVG)
+    lessons.load()
+    (lessons.folder / "images" / "photo.png").write_bytes(b"\x89PNG")
+    assert errors_of(lessons) == ["curriculum/images/photo.png: pictures are SVG files (name.svg)"]
