@@ -51,6 +51,14 @@ def load_content(policies_dir: Path, *, check_record: bool = True) -> Content:
     return Content(profile, tuple(policies), tuple(tables), tuple(glossary))
 
 
+# Curricula already loaded in this process, by folder and the state of every file read. Loading
+# and checking over a hundred lessons takes seconds (YAML, reading levels), and the portal, the
+# site build and every test that starts the portal ask for the same folder again; a changed,
+# added or removed file changes the key, so an edit is always seen.
+_loaded: dict[tuple, Curriculum] = {}
+_KEEP = 8
+
+
 def load_lessons(
     curriculum_dir: Path, *, docs_dir: Path | None = None, whole_scheme: bool = True
 ) -> Curriculum:
@@ -60,7 +68,24 @@ def load_lessons(
     docs/ beside the curriculum). `whole_scheme=False` leaves out the checks of the scheme as a
     whole (see content/scheme.py): the portal starts with a scheme still being written and
     shows its gaps, while `esafety check` refuses it."""
+    docs = docs_dir or curriculum_dir.parent / "docs"
+    key = (curriculum_dir.resolve(), docs, whole_scheme, _files(curriculum_dir), _files(docs))
+    if key in _loaded:
+        return _loaded[key]
     problems = Problems(curriculum_dir.parent)
     curriculum = load_curriculum(curriculum_dir, problems, docs=docs_dir, whole_scheme=whole_scheme)
     problems.raise_any()
+    if len(_loaded) >= _KEEP:
+        _loaded.pop(next(iter(_loaded)))
+    _loaded[key] = curriculum
     return curriculum
+
+
+def _files(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every file below `folder` with its modification time and size."""
+    found = []
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+        if path.is_file():
+            stat = path.stat()
+            found.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(found)

@@ -22,7 +22,12 @@ class LineDict(dict):
         return self.key_lines.get(key, self.line)
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it (its wheels are): the same safe loading, about
+# ten times faster, which the portal's start and every test that starts it feel.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     """`yaml.safe_load` plus line numbers and a refusal of duplicate keys."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
