@@ -562,7 +562,7 @@ def test_lesson_and_quiz_pictures_load_through_the_one_server_the_demo_runs(
         cookie = session_cookie(portal, db, child)
         db.commit()
         server = Client(combine(project / "site", portal))
-        server.set_cookie("esafety_session", cookie)
+        server.set_cookie(portal.config["SESSION_COOKIE_NAME"], cookie, secure=True)
         lesson = portal.extensions["esafety.curriculum"].lesson("ey-or-ask")
         attempt = lesson_service.start_attempt(db, child, lesson)
         db.commit()
@@ -570,7 +570,7 @@ def test_lesson_and_quiz_pictures_load_through_the_one_server_the_demo_runs(
         sources = set()
         for page in pages:
             response = server.get(page, base_url="https://localhost")
-            assert response.status_code == 200, page
+            assert response.status_code == 200, (page, response.headers.get("Location"))
             sources |= set(re.findall(r'<img src="([^"]+)"', response.get_data(as_text=True)))
         assert len(sources) == 4  # the story's picture and the question's three
         for source in sorted(sources):
