@@ -21,7 +21,16 @@ from portal.migrate import upgrade
 POSTGRES_ADMIN_URL = os.environ.get(
     "ESAFETY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-__all__ = ["FormClient", "app", "client", "database_url", "db", "limited_client", "policies_dir"]
+__all__ = [
+    "FormClient",
+    "app",
+    "client",
+    "database_url",
+    "db",
+    "empty_database",
+    "limited_client",
+    "policies_dir",
+]
 
 
 def _postgres_database() -> Iterator[str]:
@@ -83,7 +92,12 @@ def app(database_url, tmp_path: Path, policies_dir: Path):
     )
     app.test_client_class = FormClient
     yield app
-    engine = app.extensions["esafety.engine"]
+    empty_database(app.extensions["esafety.engine"])
+
+
+def empty_database(engine) -> None:
+    """Remove every row a test left, evidence included (the guard lifted for it), and let go of
+    the connections, so the next test starts from an empty migrated database."""
     with engine.begin() as connection, ledger_guard.suspended(connection):
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(delete(table))

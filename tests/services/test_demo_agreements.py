@@ -8,15 +8,15 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from portal import create_app
 from portal.content import load_content
-from portal.db import Base
 from portal.models import Parent, Pupil, School
 from portal.services import agreements, consents
 from portal.services.demo import EARLIER_SIGNERS, SLUG, reset_demo_school
 from tests.factories import CurriculumTree
+from tests.portal_fixtures import empty_database
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -38,11 +38,7 @@ def app(database_url, tmp_path):
         }
     )
     yield app
-    engine = app.extensions["esafety.engine"]
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(delete(table))
-    engine.dispose()
+    empty_database(app.extensions["esafety.engine"])
 
 
 def test_parents_who_signed_in_september_are_asked_again_in_january(app, db):

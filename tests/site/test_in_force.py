@@ -24,6 +24,7 @@ from portal.content.pages import site_pages
 from portal.db import Base
 from portal.services import agreements
 from tests.factories import CurriculumTree
+from tests.portal_fixtures import empty_database
 
 PROJECT = Path(__file__).resolve().parents[2]
 SCRIPT = PROJECT / "docs" / "javascripts" / "in-force.js"
@@ -121,11 +122,7 @@ def app(database_url, tmp_path):
         }
     )
     yield app
-    engine = app.extensions["esafety.engine"]
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(delete(table))
-    engine.dispose()
+    empty_database(app.extensions["esafety.engine"])
 
 
 @pytest.fixture(scope="module")
