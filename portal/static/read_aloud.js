@@ -11,15 +11,32 @@
   var reading = null;  // the button whose words are being read
   var current = null;  // and those words (a cancelled utterance may still end later)
 
+  // The words on the button; a button written without their own span gets one, so every
+  // "Read it to me" can say "Stop reading" while it reads.
   function label(button) {
-    return button.querySelector(".read-aloud-label");
+    var text = button.querySelector(".read-aloud-label");
+    if (text) { return text; }
+    var words = [];
+    Array.prototype.slice.call(button.childNodes).forEach(function (node) {
+      if (node.nodeType === 3 && node.textContent.trim()) {
+        words.push(node.textContent.trim());
+        button.removeChild(node);
+      }
+    });
+    text = document.createElement("span");
+    text.className = "read-aloud-label";
+    text.setAttribute("data-idle", words.join(" ") || "Read it to me");
+    text.textContent = text.getAttribute("data-idle");
+    button.appendChild(document.createTextNode(" "));
+    button.appendChild(text);
+    return text;
   }
 
   function show(button, on) {
     var text = label(button);
     button.setAttribute("aria-pressed", on ? "true" : "false");
     button.classList.toggle("is-reading", on);
-    if (text) { text.textContent = on ? "Stop reading" : text.getAttribute("data-idle"); }
+    text.textContent = on ? "Stop reading" : text.getAttribute("data-idle");
   }
 
   function stop() {
@@ -51,6 +68,8 @@
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("button[data-read]"), function (button) {
+    label(button);
+    if (!button.hasAttribute("aria-pressed")) { button.setAttribute("aria-pressed", "false"); }
     button.hidden = false;
     button.addEventListener("click", function () {
       if (reading === button) { stop(); } else { read(button); }
