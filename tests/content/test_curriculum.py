@@ -402,7 +402,7 @@ def scheme(tmp_path):
     for year in (0, 1, 2):
         tree.lesson(f"ey-or-year-{year}", year_groups=[year])
     for year in (7, 8, 9):
-        tree.older(f"ks3-or-year-{year}", year)
+        older(tree, f"ks3-or-year-{year}", year)
     return tree
 
 
@@ -423,12 +423,14 @@ def scenario(number, right, wrong=("Reply to them and ask why", "Report it to a 
     }
 
 
-def _older(self, lesson_id, year, questions=None):
+def older(tree, lesson_id, year, questions=None):
+    """Write an 11-14 lesson for `year` whose quiz is `questions` (by default five scenarios
+    whose right answer is to block)."""
     quiz = questions or [
         scenario(n, "Block them", ("Reply to them and ask why", "Report them to a teacher"))
         for n in range(1, 6)
     ]
-    return self.lesson(
+    return tree.lesson(
         lesson_id,
         band="11-14",
         year_groups=[year],
@@ -436,9 +438,6 @@ def _older(self, lesson_id, year, questions=None):
         questions=quiz,
         minutes=20,
     )
-
-
-CurriculumTree.older = _older
 
 
 def scheme_errors(tree):
@@ -505,9 +504,10 @@ LONG_RIGHT = "Block them, then report the account to the game"
 def test_the_right_answer_is_the_longest_in_at_most_a_third_per_band(scheme):
     short_wrong = ("Reply and ask why", "Report it to a teacher")
     # 15 scenarios in the band; 5 (a third) may have the longest right answer, 6 may not.
-    scheme.older("ks3-or-year-7", 7, [scenario(n, LONG_RIGHT, short_wrong) for n in range(1, 6)])
+    older(scheme, "ks3-or-year-7", 7, [scenario(n, LONG_RIGHT, short_wrong) for n in range(1, 6)])
     scheme.load(whole_scheme=True)
-    scheme.older(
+    older(
+        scheme,
         "ks3-or-year-8",
         8,
         [
@@ -527,8 +527,9 @@ def test_the_right_answer_is_the_longest_in_at_most_a_third_per_band(scheme):
 def test_telling_an_adult_is_the_right_answer_of_at_most_a_third_of_older_scenarios(scheme):
     tell = "Tell a trusted adult"
     wrong = ("Reply to them and ask them why", "Send them the photo they want")
-    scheme.older("ks3-or-year-7", 7, [scenario(n, tell, wrong) for n in range(1, 6)])
-    scheme.older(
+    older(scheme, "ks3-or-year-7", 7, [scenario(n, tell, wrong) for n in range(1, 6)])
+    older(
+        scheme,
         "ks3-or-year-8",
         8,
         [scenario(n, tell, wrong) for n in range(1, 3)]
@@ -550,8 +551,11 @@ def test_young_pupils_may_always_be_told_to_tell_an_adult(scheme):
 
 
 def test_a_scenario_still_offers_a_way_to_get_help(scheme):
-    scheme.older(
-        "ks3-or-year-7", 7, [scenario(n, "Block them", ("Reply", "Argue")) for n in range(1, 6)]
+    older(
+        scheme,
+        "ks3-or-year-7",
+        7,
+        [scenario(n, "Block them", ("Reply", "Argue")) for n in range(1, 6)],
     )
     assert any(
         "offer telling a trusted adult (or reporting) as an option" in e
