@@ -24,10 +24,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
 __all__ = [
     "FormClient",
     "app",
+    "clear_database",
     "client",
     "database_url",
     "db",
-    "empty_database",
     "limited_client",
     "policies_dir",
 ]
@@ -92,10 +92,10 @@ def app(database_url, tmp_path: Path, policies_dir: Path):
     )
     app.test_client_class = FormClient
     yield app
-    empty_database(app.extensions["esafety.engine"])
+    clear_database(app.extensions["esafety.engine"])
 
 
-def empty_database(engine) -> None:
+def clear_database(engine) -> None:
     """Remove every row a test left, evidence included (the guard lifted for it), and let go of
     the connections, so the next test starts from an empty migrated database."""
     with engine.begin() as connection, ledger_guard.suspended(connection):

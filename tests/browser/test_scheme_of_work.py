@@ -7,14 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import delete
 
-from portal import create_app, ledger_guard
-from portal.db import Base
+from portal import create_app
 from portal.services import demo
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations
 from tests.factories import PROJECT_ROOT, CurriculumTree, true_false
-from tests.portal_fixtures import FormClient
+from tests.portal_fixtures import FormClient, clear_database
 
 pytestmark = pytest.mark.browser
 
@@ -98,11 +96,7 @@ def app(database_url, tmp_path, policies_dir):
     )
     app.test_client_class = FormClient
     yield app
-    engine = app.extensions["esafety.engine"]
-    with engine.begin() as connection, ledger_guard.suspended(connection):
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(delete(table))
-    engine.dispose()
+    clear_database(app.extensions["esafety.engine"])
 
 
 # Headless Chromium has no voices: a stand-in records what the page asks it to say.

@@ -16,7 +16,7 @@ from portal.models import Parent, Pupil, School
 from portal.services import agreements, consents
 from portal.services.demo import EARLIER_SIGNERS, SLUG, reset_demo_school
 from tests.factories import CurriculumTree
-from tests.portal_fixtures import empty_database
+from tests.portal_fixtures import clear_database
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +38,7 @@ def app(database_url, tmp_path):
         }
     )
     yield app
-    empty_database(app.extensions["esafety.engine"])
+    clear_database(app.extensions["esafety.engine"])
 
 
 def test_parents_who_signed_in_september_are_asked_again_in_january(app, db):

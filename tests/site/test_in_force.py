@@ -24,7 +24,7 @@ from portal.content.pages import site_pages
 from portal.db import Base
 from portal.services import agreements
 from tests.factories import CurriculumTree
-from tests.portal_fixtures import empty_database
+from tests.portal_fixtures import clear_database
 
 PROJECT = Path(__file__).resolve().parents[2]
 SCRIPT = PROJECT / "docs" / "javascripts" / "in-force.js"
@@ -122,7 +122,7 @@ def app(database_url, tmp_path):
         }
     )
     yield app
-    empty_database(app.extensions["esafety.engine"])
+    clear_database(app.extensions["esafety.engine"])
 
 
 @pytest.fixture(scope="module")

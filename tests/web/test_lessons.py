@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from portal import create_app, ledger_guard
-from portal.db import Base
+from portal import create_app
 from portal.models import LessonAssignment, LessonDone, QuizAnswer, QuizAttempt
 from tests.factories import (
     CurriculumTree,
@@ -19,7 +18,7 @@ from tests.factories import (
     sign_in_as,
     true_false,
 )
-from tests.portal_fixtures import FormClient
+from tests.portal_fixtures import FormClient, clear_database
 
 
 @pytest.fixture
@@ -43,11 +42,7 @@ def app(database_url, tmp_path, policies_dir):
     )
     app.test_client_class = FormClient
     yield app
-    engine = app.extensions["esafety.engine"]
-    with engine.begin() as connection, ledger_guard.suspended(connection):
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(delete(table))
-    engine.dispose()
+    clear_database(app.extensions["esafety.engine"])
 
 
 OLDER = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from portal.models import ClassTeacher
 from tests.factories import make_class, make_parent, make_pupil, make_school, make_staff, sign_in_as
 
 PUBLIC = "everyone"
@@ -46,6 +47,7 @@ EXPECTED = {
     "agreements.family": {"parent"},
     "agreements.receipt": {"parent"},
     "agreements.photos": {"parent"},
+    "agreements.my_photos": {"pupil"},
     "agreements.mine": {"pupil", *STAFF},
     "agreement_records.status": {"ict_lead", "admin"},
     "agreement_records.remind": {"ict_lead", "admin"},
@@ -99,6 +101,9 @@ def world(app, db):
         "admin": make_staff(db, school, "admin"),
         "other_admin": make_staff(db, other, "admin"),
     }
+    db.flush()
+    # The teacher teaches the pupil's class: who may record for whom is tested on its own.
+    db.add(ClassTeacher(class_id=school_class.id, staff_id=people["staff"].id))
     db.commit()
     app.config["WTF_CSRF_ENABLED"] = False  # CSRF is tested on its own; this tests roles
     return {"people": people, "class": school_class}
