@@ -8,6 +8,8 @@ import hmac
 import secrets
 
 LETTER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+# What a code looks like, for hints: made as new_letter_code makes them, letters and numbers mixed.
+LETTER_CODE_EXAMPLE = "K7QMR-2XHNP-9ACWD"
 
 
 def new_token() -> str:

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, ValidationError
 from ..models import School
 from ..services import links, parents
 from ..services.sessions import end_session
-from ..services.tokens import TOKEN_MARK
+from ..services.tokens import LETTER_CODE_EXAMPLE, TOKEN_MARK
 from ..years import year_label
 from .access import allow, public
 from .auth import REACHED_BY, finish_sign_in, safe_next
@@ -113,14 +113,18 @@ def sign_in():
     else:
         failed = email_form
     return render_template(
-        "parents/sign_in.html", email_form=email_form, code_form=code_form, failed=failed
+        "parents/sign_in.html",
+        email_form=email_form,
+        code_form=code_form,
+        failed=failed,
+        code_example=LETTER_CODE_EXAMPLE,
     )
 
 
 def _check_code(form: LetterCodeForm):
     if not parents.code_looks_right(form.code.data):
         form.code.errors.append(
-            "A code has 15 letters and numbers, like ABCDE-FGHJK-LMNPQ. Check your letter."
+            f"A code has 15 letters and numbers, like {LETTER_CODE_EXAMPLE}. Check your letter."
         )
         return None
     parent = parents.find_by_letter_code(get_db(), form.code.data)

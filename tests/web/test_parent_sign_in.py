@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.models import AuditEvent, LinkToken, LoginSession, OutboxMessage, utcnow
+from portal.services import parents, tokens
 from portal.services.tokens import new_letter_code, normalise_letter_code, token_hash
 from tests.factories import make_class, make_parent, make_pupil, make_school, make_staff, sign_in_as
 from tests.mailbox import sent_body
@@ -66,6 +67,17 @@ def test_the_sign_in_page_offers_both_ways_with_labelled_fields(client):
     assert re.search(r'<label class="label" for="email">Email address</label>', html)
     assert re.search(r'<input[^>]*autocomplete="email"[^>]*id="email"', html)
     assert re.search(r'<label class="label" for="code">Code from your letter</label>', html)
+
+
+def test_the_code_hint_shows_a_code_made_as_real_codes_are(client):
+    html = text(client.get("/parents/sign-in"))
+    example = re.search(r"It looks like ([A-Z0-9-]+):", html).group(1)
+    real = tokens.new_letter_code()
+    assert [len(group) for group in example.split("-")] == [len(g) for g in real.split("-")]
+    assert set(example.replace("-", "")) <= set(tokens.LETTER_CODE_ALPHABET)
+    assert any(ch.isdigit() for ch in example)
+    assert any(ch.isalpha() for ch in example)
+    assert parents.code_looks_right(example)
 
 
 def test_a_parent_asks_for_a_link_and_it_waits_in_the_outbox(client, db, family):
