@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from portal.migrate import upgrade
 from portal.models import OutboxMessage
 from portal.services import demo
 from portal.wsgi import site_app
@@ -32,6 +33,15 @@ MOST_PAGES = 70
 @pytest.fixture
 def demo_learning() -> bool:
     return True
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory) -> str:
+    """Page widths do not depend on the database: SQLite only, to keep the suite quick (every
+    other portal test runs on both)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('widths') / 'esafety.sqlite'}"
+    upgrade(url)
+    return url
 
 
 @pytest.fixture
