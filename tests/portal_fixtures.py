@@ -24,6 +24,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 __all__ = [
     "FormClient",
     "app",
+    "blank_database_url",
     "clear_database",
     "client",
     "database_url",
@@ -65,6 +66,15 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
     for url in _postgres_database():
         upgrade(url)
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def blank_database_url(request, tmp_path) -> Iterator[str]:
+    """A database of each kind with nothing in it, not even the schema: for migration tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'blank.sqlite'}"
+        return
+    yield from _postgres_database()
 
 
 @pytest.fixture

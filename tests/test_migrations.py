@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
@@ -17,15 +14,6 @@ from portal.services.acceptance import Entry, Signature, record_and_commit, veri
 from portal.services.agreements import PARENT
 from portal.services.policy_records import record_versions
 from tests.factories import ContentTree, make_class, make_parent, make_pupil, make_school
-from tests.portal_fixtures import _postgres_database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
-        return
-    yield from _postgres_database()
 
 
 def revisions(url: str) -> list[str]:
@@ -81,30 +69,34 @@ def count(url: str, model) -> int:
         engine.dispose()
 
 
-def test_each_migration_goes_down_one_step_at_a_time_and_up_again(empty_url, tmp_path):
-    upgrade(empty_url)
-    add_a_school_with_evidence(empty_url, tmp_path)
-    steps = revisions(empty_url)
+def test_each_migration_goes_down_one_step_at_a_time_and_up_again(blank_database_url, tmp_path):
+    upgrade(blank_database_url)
+    add_a_school_with_evidence(blank_database_url, tmp_path)
+    steps = revisions(blank_database_url)
     for revision in reversed(steps[:-1]):  # down to the first revision, one at a time
-        downgrade(empty_url, revision)
-        assert count(empty_url, School) == 1, f"the school was lost going down to {revision}"
-    downgrade(empty_url, "base")
-    engine = make_engine(empty_url)
+        downgrade(blank_database_url, revision)
+        assert count(blank_database_url, School) == 1, (
+            f"the school was lost going down to {revision}"
+        )
+    downgrade(blank_database_url, "base")
+    engine = make_engine(blank_database_url)
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
-    upgrade(empty_url)
-    add_a_school_with_evidence(empty_url, tmp_path / "again")
-    assert count(empty_url, Acceptance) == 1
+    upgrade(blank_database_url)
+    add_a_school_with_evidence(blank_database_url, tmp_path / "again")
+    assert count(blank_database_url, Acceptance) == 1
 
 
-def test_data_survives_going_down_and_up_again_past_the_newest_revision(empty_url, tmp_path):
-    upgrade(empty_url)
-    add_a_school_with_evidence(empty_url, tmp_path)
-    downgrade(empty_url, revisions(empty_url)[2])
-    upgrade(empty_url)
-    assert count(empty_url, Acceptance) == 1
-    assert count(empty_url, ImageConsent) == 1  # the pupil's own view has no older place
-    engine = make_engine(empty_url)
+def test_data_survives_going_down_and_up_again_past_the_newest_revision(
+    blank_database_url, tmp_path
+):
+    upgrade(blank_database_url)
+    add_a_school_with_evidence(blank_database_url, tmp_path)
+    downgrade(blank_database_url, revisions(blank_database_url)[2])
+    upgrade(blank_database_url)
+    assert count(blank_database_url, Acceptance) == 1
+    assert count(blank_database_url, ImageConsent) == 1  # the pupil's own view has no older place
+    engine = make_engine(blank_database_url)
     with Session(engine) as db:
         assert verify_chains(db).problems == []
     engine.dispose()

@@ -102,26 +102,16 @@ def test_each_voice_keeps_its_own_newest_answer_and_history(db, school):
     assert actions.count("photo-choices-changed") == 1
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-        return
-    from tests.portal_fixtures import _postgres_database
-
-    yield from _postgres_database()
-
-
-def test_migration_0007_adds_the_voice_and_keeps_older_answers_as_the_parents(empty_database):
+def test_migration_0007_adds_the_voice_and_keeps_older_answers_as_the_parents(blank_database_url):
     def columns() -> set[str]:
-        engine = make_engine(empty_database)
+        engine = make_engine(blank_database_url)
         try:
             return {c["name"] for c in inspect(engine).get_columns("image_consent")}
         finally:
             engine.dispose()
 
     def run(sql: str, **values) -> list:
-        engine = make_engine(empty_database)
+        engine = make_engine(blank_database_url)
         try:
             with engine.begin() as connection:
                 result = connection.execute(text(sql), values)
@@ -130,14 +120,14 @@ def test_migration_0007_adds_the_voice_and_keeps_older_answers_as_the_parents(em
             engine.dispose()
 
     def downgrade(revision: str) -> None:
-        engine = make_engine(empty_database)
+        engine = make_engine(blank_database_url)
         with engine.begin() as connection:
-            config = alembic_config(empty_database)
+            config = alembic_config(blank_database_url)
             config.attributes["connection"] = connection
             command.downgrade(config, revision)
         engine.dispose()
 
-    upgrade(empty_database, "0006")
+    upgrade(blank_database_url, "0006")
     assert "voice" not in columns()
     run("INSERT INTO school (name, slug, created_at) VALUES ('S', 's', CURRENT_TIMESTAMP)")
     [(school_id,)] = run("SELECT id FROM school")
@@ -152,7 +142,7 @@ def test_migration_0007_adds_the_voice_and_keeps_older_answers_as_the_parents(em
         " created_at{extra}) VALUES (:s, :p, 'website', :g, :a, 1, CURRENT_TIMESTAMP{value})"
     )
     run(insert.format(extra="", value=""), s=school_id, p=pupil_id, g=True, a="parent")
-    upgrade(empty_database, "0007")
+    upgrade(blank_database_url, "0007")
     assert "voice" in columns()
     assert run("SELECT voice FROM image_consent") == [("parent",)]
     run(
@@ -165,5 +155,5 @@ def test_migration_0007_adds_the_voice_and_keeps_older_answers_as_the_parents(em
     downgrade("0006")
     assert "voice" not in columns()
     assert run("SELECT actor_type, given FROM image_consent") == [("parent", True)]
-    upgrade(empty_database, "0007")
+    upgrade(blank_database_url, "0007")
     assert "voice" in columns()

@@ -586,17 +586,7 @@ def test_lesson_and_quiz_pictures_load_through_the_one_server_the_demo_runs(
 # --- Migration 0006 -----------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-        return
-    from tests.portal_fixtures import _postgres_database
-
-    yield from _postgres_database()
-
-
-def test_migration_0006_adds_and_removes_the_option_order(empty_database):
+def test_migration_0006_adds_and_removes_the_option_order(blank_database_url):
     from alembic import command
     from sqlalchemy import inspect
 
@@ -604,24 +594,24 @@ def test_migration_0006_adds_and_removes_the_option_order(empty_database):
     from portal.migrate import alembic_config, upgrade
 
     def columns() -> set[str]:
-        engine = make_engine(empty_database)
+        engine = make_engine(blank_database_url)
         try:
             return {c["name"] for c in inspect(engine).get_columns("quiz_attempt")}
         finally:
             engine.dispose()
 
     def downgrade(revision: str) -> None:
-        engine = make_engine(empty_database)
+        engine = make_engine(blank_database_url)
         with engine.begin() as connection:
-            config = alembic_config(empty_database)
+            config = alembic_config(blank_database_url)
             config.attributes["connection"] = connection
             command.downgrade(config, revision)
         engine.dispose()
 
-    upgrade(empty_database, "0006")
+    upgrade(blank_database_url, "0006")
     assert "option_order" in columns()
     downgrade("0005")
     assert "option_order" not in columns()
     assert {"id", "pupil_id", "lesson_id", "total", "passed"} <= columns()
-    upgrade(empty_database, "0006")
+    upgrade(blank_database_url, "0006")
     assert "option_order" in columns()
