@@ -10,35 +10,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from portal import create_app
 from portal.content import load_content
 from portal.models import Parent, Pupil, School
 from portal.services import agreements, consents
 from portal.services.demo import EARLIER_SIGNERS, SLUG, reset_demo_school
-from tests.factories import CurriculumTree
-from tests.portal_fixtures import clear_database
 
 PROJECT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    """The portal with the demo school's policies, and a small curriculum of its own."""
-    tree = CurriculumTree(tmp_path / "lessons")
-    tree.lesson("ey-or-ask")
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "POLICIES_DIR": str(PROJECT / "policies"),
-            "CURRICULUM_DIR": str(tree.folder),
-            "SECRET_KEY": "test secret key",
-            "RATELIMIT_ENABLED": False,
-            "SMTP_URL": f"file://{tmp_path / 'mail'}",
-        }
-    )
-    yield app
-    clear_database(app.extensions["esafety.engine"])
+def policies_dir():
+    """The demo school's own policies."""
+    return PROJECT / "policies"
 
 
 def test_parents_who_signed_in_september_are_asked_again_in_january(app, db):

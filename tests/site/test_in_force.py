@@ -105,24 +105,9 @@ def site_in_force(pages: dict[str, str], slug: str, day: dt.date) -> str | None:
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    """The portal with the demo school's policies (and a small curriculum of its own, so this
-    does not depend on the lessons being written)."""
-    tree = CurriculumTree(tmp_path / "lessons")
-    tree.lesson("ey-or-ask")
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "POLICIES_DIR": str(PROJECT / "policies"),
-            "CURRICULUM_DIR": str(tree.folder),
-            "SECRET_KEY": "test secret key",
-            "RATELIMIT_ENABLED": False,
-            "SMTP_URL": f"file://{tmp_path / 'mail'}",
-        }
-    )
-    yield app
-    clear_database(app.extensions["esafety.engine"])
+def policies_dir():
+    """The demo school's own policies."""
+    return PROJECT / "policies"
 
 
 @pytest.fixture(scope="module")
