@@ -10,7 +10,8 @@ import pytest
 
 from portal import create_app
 from portal.services import demo
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.test_portal import Visit as PortalVisit
 from tests.factories import PROJECT_ROOT, CurriculumTree, true_false
 from tests.portal_fixtures import FormClient, clear_database
 
@@ -128,17 +129,17 @@ SPEECH_STUB = """
 """
 
 
-class Visit:
+class Visit(PortalVisit):
+    """A visit that also records speech and checks that every picture loaded."""
+
     def __init__(self, browser, viewport):
-        self.context = browser.new_context(viewport=viewport)
+        super().__init__(browser, viewport)
         self.context.add_init_script(SPEECH_STUB)
-        self.page = self.context.new_page()
-        self.problems: list[str] = []
 
     def check(self) -> None:
         """axe-core, and every picture on the page loaded."""
         self.page.wait_for_load_state("load")
-        self.problems += [f"{self.page.url}: {v}" for v in axe_violations(self.page)]
+        super().check()
         broken = self.page.eval_on_selector_all(
             "img",
             "images => images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)",
@@ -147,16 +148,6 @@ class Visit:
 
     def pictures(self) -> int:
         return self.page.locator("main img").count()
-
-    def press_button(self, name: str) -> None:
-        self.page.get_by_role("button", name=name).focus()
-        with self.page.expect_navigation():
-            self.page.keyboard.press("Enter")
-
-    def follow(self, name: str) -> None:
-        self.page.get_by_role("link", name=name).first.focus()
-        with self.page.expect_navigation():
-            self.page.keyboard.press("Enter")
 
     def speech(self) -> list:
         return self.page.evaluate("window.__speech")
@@ -181,9 +172,6 @@ class Visit:
         self.page.evaluate("window.speechSynthesis.finish()")
         assert button.get_attribute("aria-pressed") == "false"
         return said[-1][1]
-
-    def close(self) -> None:
-        self.context.close()
 
 
 def sign_in_as_teacher(visit: Visit, url: str) -> None:
