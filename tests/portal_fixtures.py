@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -101,8 +102,28 @@ def app(database_url, tmp_path: Path, policies_dir: Path):
         }
     )
     app.test_client_class = FormClient
+    app.jinja_env.bytecode_cache = _TEMPLATES
     yield app
     clear_database(app.extensions["esafety.engine"])
+
+
+class _SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for the whole test run: each test builds a new app, and
+    compiling the same unchanged templates again for each was a large part of a test's time.
+    Jinja keys the code by the template's source, so an edited template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _SharedTemplateCode()
 
 
 def clear_database(engine) -> None:
