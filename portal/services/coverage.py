@@ -34,6 +34,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    union,
     union_all,
     values,
 )
@@ -60,12 +61,15 @@ SECURE_ANSWERS = 2  # right answers on an outcome, in a passed quiz, that make i
 # --- Keeping outcome_progress up to date ------------------------------------------------------
 
 
-def _lesson_outcomes(curriculum: Curriculum):
+def _lesson_outcomes(curriculum: Curriculum, lesson_ids: set[str] | None = None):
     """SQL VALUES: each lesson's outcomes with their strand and band, and how many right
-    answers in its quiz make each secure (0: the quiz asks nothing about it)."""
+    answers in its quiz make each secure (0: the quiz asks nothing about it). `lesson_ids`
+    keeps only those lessons: the whole list is hundreds of rows to send with every query."""
     by_id = {outcome.id: outcome for outcome in curriculum.outcomes}
     rows = []
     for lesson in curriculum.lessons:
+        if lesson_ids is not None and lesson.id not in lesson_ids:
+            continue
         asked = Counter(question.outcome for question in lesson.questions)
         for outcome_id in dict.fromkeys((*lesson.outcomes, *asked)):
             outcome = by_id[outcome_id]
@@ -85,9 +89,9 @@ def _lesson_outcomes(curriculum: Curriculum):
     )
 
 
-def _progress_select(curriculum: Curriculum, *where_done, where_answer=()):
+def _progress_select(curriculum: Curriculum, *where_done, where_answer=(), lesson_ids=None):
     """Rows for outcome_progress: first time taught and first time secure, per pupil/outcome."""
-    links = _lesson_outcomes(curriculum)
+    links = _lesson_outcomes(curriculum, lesson_ids)
     taught = (
         select(
             LessonDone.pupil_id.label("pupil_id"),
@@ -158,10 +162,19 @@ def _progress_select(curriculum: Curriculum, *where_done, where_answer=()):
     ).group_by(both.c.pupil_id, both.c.outcome_id, both.c.school_id, both.c.strand, both.c.band)
 
 
-def _rebuild(db: Session, curriculum: Curriculum, done_filter, answer_filter, progress_filter):
+def _rebuild(
+    db: Session,
+    curriculum: Curriculum,
+    done_filter,
+    answer_filter,
+    progress_filter,
+    lesson_ids=None,
+):
     db.execute(delete(OutcomeProgress).where(progress_filter))
     columns = ["pupil_id", "outcome_id", "school_id", "strand", "band", "taught_at", "secured_at"]
-    query = _progress_select(curriculum, done_filter, where_answer=(answer_filter,))
+    query = _progress_select(
+        curriculum, done_filter, where_answer=(answer_filter,), lesson_ids=lesson_ids
+    )
     db.execute(insert(OutcomeProgress).from_select(columns, query))
 
 
@@ -169,12 +182,24 @@ def refresh_pupil(db: Session, curriculum: Curriculum, pupil_id: int) -> None:
     """Work out one pupil's levels again, after they finish a lesson or a quiz."""
     # One pupil's rows are rebuilt by one request at a time (two tabs, two workers).
     db.execute(select(Pupil.id).where(Pupil.id == pupil_id).with_for_update())
+    touched = set(
+        db.scalars(
+            union(
+                select(LessonDone.lesson_id).where(LessonDone.pupil_id == pupil_id),
+                select(QuizAnswer.lesson_id).where(QuizAnswer.pupil_id == pupil_id),
+            )
+        )
+    )
+    if not touched:  # nothing done yet: nothing to count, and SQL has no empty VALUES list
+        db.execute(delete(OutcomeProgress).where(OutcomeProgress.pupil_id == pupil_id))
+        return
     _rebuild(
         db,
         curriculum,
         LessonDone.pupil_id == pupil_id,
         QuizAnswer.pupil_id == pupil_id,
         OutcomeProgress.pupil_id == pupil_id,
+        lesson_ids=touched,
     )
 
 
