@@ -485,7 +485,7 @@ def demo(root: Path, port: int) -> None:
 
     base = f"http://127.0.0.1:{port}"
     site_dir = root / "site"
-    _build_site(root, site_dir)
+    _build_site(root, site_dir, portal_url=base + PORTAL_PREFIX)
     app = portal_app(
         DEMO=True,
         PUBLIC_URL=base + PORTAL_PREFIX,
@@ -591,11 +591,11 @@ def demo_code(email: str) -> None:
     click.echo(pyotp.TOTP(TOTP_SECRETS[role]).now())
 
 
-def _build_site(root: Path, site_dir: Path) -> None:
+def _build_site(root: Path, site_dir: Path, portal_url: str | None = None) -> None:
     from portal.site.build import SiteBuildError, build_site
 
     try:
-        build_site(root, site_dir)
+        build_site(root, site_dir, portal_url)
     except SiteBuildError as error:
         raise click.ClickException(str(error)) from error
 

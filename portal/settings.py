@@ -160,6 +160,14 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
     return values
 
 
+def setting(name: str) -> Any:
+    """One setting as the environment gives it, for what runs without the portal (the site
+    build reads PUBLIC_URL to point "Read and sign online" at the portal)."""
+    found = next(s for s in SETTINGS if s.name == name)
+    raw = os.environ.get(found.env)
+    return found.default if raw is None else _typed(raw, found)
+
+
 def _typed(raw: str, setting: Setting) -> Any:
     if isinstance(setting.default, bool):
         if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):

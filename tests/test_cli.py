@@ -1,3 +1,6 @@
+import re
+
+import click
 from click.testing import CliRunner
 
 from portal.cli import main
@@ -59,3 +62,33 @@ def test_build_writes_the_site_and_reports_content_errors(tree):
     built = run("build", "--root", tree.root)
     assert built.exit_code == 0, built.output
     assert (tree.root / "site" / "policies" / "rules" / "2025.09" / "index.html").is_file()
+
+
+def built_sign_link(tree) -> str:
+    page = (tree.root / "site" / "policies" / "rules" / "index.html").read_text()
+    return re.search(r'href="([^"]+)"[^>]*>Read and sign online', page).group(1)
+
+
+def test_the_demo_builds_the_site_for_the_port_it_serves_on(tree, monkeypatch):
+    tree.policy()
+    tree.version()
+    tree.publish()
+    tree.mkdocs_yml()
+
+    def stop(**settings):  # the site is built by now; the portal is another test's
+        raise click.ClickException("stopped after the build")
+
+    monkeypatch.setattr("portal.cli.portal_app", stop)
+    result = run("demo", "--root", tree.root, "--port", 8123)
+    assert "stopped after the build" in result.output
+    assert built_sign_link(tree) == "http://127.0.0.1:8123/portal/sign/rules/"
+
+
+def test_the_site_points_at_the_portal_address_in_the_settings(tree, monkeypatch):
+    tree.policy()
+    tree.version()
+    tree.publish()
+    tree.mkdocs_yml()
+    monkeypatch.setenv("ESAFETY_PUBLIC_URL", "https://portal.oakfield.example.org/portal/")
+    assert run("build", "--root", tree.root).exit_code == 0
+    assert built_sign_link(tree) == "https://portal.oakfield.example.org/portal/sign/rules/"

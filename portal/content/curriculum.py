@@ -84,6 +84,14 @@ class Question:
     def correct_choices(self) -> frozenset[int]:
         return frozenset(i for i, option in enumerate(self.options) if option.correct)
 
+    @property
+    def how_to_answer(self) -> str:
+        """For a question with several right answers, the reminder to choose them all, unless
+        the question already says so in its own words (once is enough)."""
+        if self.type != "multiple" or "choose all" in self.text.lower():
+            return ""
+        return "Choose all the right answers."
+
 
 @dataclass(frozen=True)
 class Section:

@@ -26,14 +26,19 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build_site(project: Path, site_dir: Path) -> None:
-    """Build `project`/mkdocs.yml into `site_dir`, strictly: any warning fails the build."""
+def build_site(project: Path, site_dir: Path, portal_url: str | None = None) -> None:
+    """Build `project`/mkdocs.yml into `site_dir`, strictly: any warning fails the build.
+
+    `portal_url` is where "Read and sign online" points, for a portal served somewhere its
+    settings do not say (the demo on another port)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # the theme's notice is not a site problem
     collect = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collect)
     try:
         config = load_config(str(project / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
+        if portal_url is not None and "esafety" in config.plugins:
+            config.plugins["esafety"].config.portal_url = portal_url
         build(config)
     except (Abort, ConfigurationError, PluginError) as error:
         raise SiteBuildError("\n".join([*collect.messages, str(error)])) from error

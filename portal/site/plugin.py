@@ -22,6 +22,7 @@ from mkdocs.structure.pages import Page
 from portal.content import Content, ContentErrors, load_content, load_lessons
 from portal.content.glossary import abbreviation_lines
 from portal.content.pages import section_children, site_pages
+from portal.settings import setting
 
 from .headers import write_headers
 
@@ -36,7 +37,9 @@ class EsafetyConfig(Config):
     """The folder of policies, relative to mkdocs.yml."""
 
     portal_url = c.Type(str, default="")
-    """Where the portal is served; policies people must accept link there to be signed."""
+    """Where the portal is served; policies people must accept link there to be signed. Empty
+    (the usual): the portal's PUBLIC_URL setting (ESAFETY_PUBLIC_URL) when the site is built,
+    so the site and the portal's emails name the same address."""
 
     curriculum_dir = c.Type(str, default="curriculum")
     """The folder of lessons and quizzes, relative to mkdocs.yml; checked on every build."""
@@ -61,14 +64,21 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
             raise PluginError(f"content has errors:\n{errors}") from errors
         self.abbreviations = abbreviation_lines(list(self.content.glossary))
         config.watch.extend([str(folder), str(lessons)])
+        # For the theme's own pages (the 404 page): whose site, and where to sign in.
+        config.extra.setdefault("school_name", self.content.profile.name)
+        config.extra["portal_url"] = self.portal_url
         return config
+
+    @property
+    def portal_url(self) -> str:
+        return (self.config.portal_url or setting("PUBLIC_URL")).rstrip("/")
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         if self.content is None:
             return files
         # Pages state every version's dates and the reader's browser shows what is in force on
         # the reader's day; the build day only decides what a browser without scripts shows.
-        pages = site_pages(self.content, dt.date.today(), self.config.portal_url)
+        pages = site_pages(self.content, dt.date.today(), self.portal_url)
         for src_uri, markdown in pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 raise PluginError(

@@ -1,6 +1,6 @@
 // Forms for everyone: move focus to the list of problems when a form comes back with errors,
 // so a screen reader reads it and a keyboard user starts there; and a "Show password" button
-// beside each password box, for anyone who finds typing blind hard.
+// beside each password box, for anyone who finds typing blind hard; and "Print" buttons.
 (function () {
   "use strict";
   var summary = document.querySelector("[data-autofocus]");
@@ -22,6 +22,14 @@
       button.setAttribute("aria-pressed", showing ? "false" : "true");
     });
     box.insertAdjacentElement("afterend", button);
+  });
+  // "Print or save": shown only where it can work, with scripts on. The browser's print dialog
+  // also offers to save the page as a PDF.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
   });
   // Before the form goes, hide the password again so the browser never keeps it as text.
   Array.prototype.forEach.call(document.forms, function (form) {

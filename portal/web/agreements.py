@@ -173,7 +173,9 @@ def _key(rule: Rule) -> str:
     return f"{rule.policy.slug}:{rule.current.version}"
 
 
-def _family_form(children: list[Pupil]) -> FlaskForm:
+def _family_form(children: list[Pupil], photo_children: list[Pupil], now: dict) -> FlaskForm:
+    """The name, one tick per child the page asks about, and each child's photo choices."""
+
     class FamilyForm(FlaskForm):
         shown = HiddenField()
         signed_name = StringField(
@@ -199,6 +201,7 @@ def _family_form(children: list[Pupil]) -> FlaskForm:
                 ],
             ),
         )
+    _add_photo_fields(FamilyForm, photo_children, now)
     return FamilyForm()
 
 
@@ -210,21 +213,25 @@ def _children(policies: list[PolicyToSign]) -> list[Pupil]:
 @allow("parent")
 @csrf.exempt  # the form checks its own token, so a stale one keeps what the parent typed
 def family():
-    """Each child with what is pending, the exact text, one tick per child, one signature.
+    """First each person with what they agree to and what is left to do, one tick per child and
+    each child's photo choices, then the one signature; below it the exact text of each version.
 
-    A submission signs exactly the versions the page showed. Pressing twice, or going back and
+    A submission signs exactly the versions the page showed, then records any photo choices
+    that changed (they stay separate from the agreement records). Pressing twice, or going back and
     pressing again, records nothing new and shows the same receipt; a second carer signing at
     the same moment is recorded too.
     """
     parent = current_user.principal
-    overview = _overview(parent, all_rules())
+    cards = _overview(parent, all_rules())
     parts = [
         part
-        for subject, about in overview
-        for part in about
-        if part.part in (PARENT, COUNTERSIGN) or subject is parent
+        for card in cards
+        for part in card.parts
+        if part.part in (PARENT, COUNTERSIGN) or card.person is parent
     ]
     pending = _policies_to_sign(parent, [part for part in parts if not part.done])
+    children = parents.visible_children(parent)
+    now = consents.current(get_db(), [child.id for child in children])
     changed = False
     if request.method == "POST":
         shown = {key for key in (request.form.get("shown") or "").split(",") if key}
@@ -234,34 +241,54 @@ def family():
         policies = _policies_to_sign(parent, [p for p in parts if _key(p.rule) in shown])
         changed = {_key(p.rule) for p in policies} != shown
         if not changed:
-            form = _family_form(_children(policies))
+            form = _family_form(_children(policies), children, now)
             if form.validate_on_submit():
                 outcomes = _sign_for_family(parent, policies, form.signed_name.data)
+                _save_photo_choices(form, parent, children)
                 session[RECEIPT] = [outcome.record.id for outcome in outcomes]
                 return redirect(url_for("agreements.receipt"))
     if request.method == "GET" or changed:
         # The rules changed while the page was open (a new version came into force): show
         # the new ones, and sign nothing.
-        form = _family_form(_children(pending))
+        form = _family_form(_children(pending), children, now)
         policies = pending
     form.shown.data = ",".join(_key(p.rule) for p in policies)
     page = render_template(
         "agreements/family.html",
         form=form,
         policies=policies,
-        overview=overview,
+        cards=cards,
         changed=changed,
+        purposes=consents.PURPOSES,
+        now=now,
+        own_views=consents.current(get_db(), [child.id for child in children], consents.PUPIL),
+        asks_pupil=consents.asks_pupil,
     )
     return page, 400 if (form.errors or changed) else 200
 
 
-def _overview(parent: Parent, rules: list[Rule]) -> list[tuple[Any, list[Part]]]:
+@dataclass
+class Card:
+    """One person on the family page (the parent, or a child) and the agreements about them."""
+
+    person: Any
+    parts: list[Part]
+
+    @property
+    def agreements(self) -> list[list[Part]]:
+        """The parts grouped by agreement, in the policies' order: a child aged 7 to 11 signs
+        and the parent countersigns one agreement."""
+        grouped: dict[str, list[Part]] = {}
+        for part in self.parts:
+            grouped.setdefault(part.rule.policy.slug, []).append(part)
+        return list(grouped.values())
+
+
+def _overview(parent: Parent, rules: list[Rule]) -> list[Card]:
     """Every part of every agreement about the parent, then about each child, done or not."""
     db = get_db()
-    rows = [(parent, agreements.parts_about(db, rules, parent))]
-    for child in parents.visible_children(parent):
-        rows.append((child, agreements.parts_about(db, rules, child)))
-    return rows
+    people = [parent, *parents.visible_children(parent)]
+    return [Card(person, agreements.parts_about(db, rules, person)) for person in people]
 
 
 def _sign_for_family(parent: Parent, policies: list[PolicyToSign], name: str) -> list[Outcome]:
@@ -401,17 +428,13 @@ def receipt():
 YES_NO = choices([("yes", "Yes"), ("no", "No")])
 
 
-def _photos_form(children: list[Pupil], now: dict) -> FlaskForm:
+def _add_photo_fields(form_class: type[FlaskForm], children: list[Pupil], now: dict) -> None:
     """One yes-or-no question per child and use, each starting at the current answer."""
-
-    class PhotosForm(FlaskForm):
-        pass
-
     for child in children:
         for purpose, label in consents.PURPOSES.items():
             choice = now[child.id][purpose]
             setattr(
-                PhotosForm,
+                form_class,
                 f"photo_{child.id}_{purpose}",
                 RadioField(
                     label,
@@ -420,7 +443,33 @@ def _photos_form(children: list[Pupil], now: dict) -> FlaskForm:
                     validators=[Optional()],
                 ),
             )
+
+
+def _photos_form(children: list[Pupil], now: dict) -> FlaskForm:
+    class PhotosForm(FlaskForm):
+        pass
+
+    _add_photo_fields(PhotosForm, children, now)
     return PhotosForm()
+
+
+def _photo_answers(form: FlaskForm, child: Pupil) -> dict[str, bool]:
+    """The uses answered for one child (a use left unanswered keeps its current answer)."""
+    return {
+        purpose: form[f"photo_{child.id}_{purpose}"].data == "yes"
+        for purpose in consents.PURPOSES
+        if form[f"photo_{child.id}_{purpose}"].data in ("yes", "no")
+    }
+
+
+def _save_photo_choices(form: FlaskForm, parent: Parent, children: list[Pupil]) -> int:
+    """Record what changed, committed; how many answers changed."""
+    db = get_db()
+    changed = sum(
+        consents.set_choices(db, parent, child, _photo_answers(form, child)) for child in children
+    )
+    db.commit()
+    return changed
 
 
 @bp.route("/agreements/photos", methods=["GET", "POST"])
@@ -433,15 +482,7 @@ def photos():
     now = consents.current(db, [child.id for child in children])
     form = _photos_form(children, now)
     if form.validate_on_submit():
-        changed = 0
-        for child in children:
-            answers = {
-                purpose: form[f"photo_{child.id}_{purpose}"].data == "yes"
-                for purpose in consents.PURPOSES
-                if form[f"photo_{child.id}_{purpose}"].data in ("yes", "no")
-            }
-            changed += consents.set_choices(db, parent, child, answers)
-        db.commit()
+        changed = _save_photo_choices(form, parent, children)
         flash(
             "Your choices are saved. You can change them here at any time."
             if changed
@@ -471,12 +512,7 @@ def my_photos():
     now = consents.current(db, [pupil.id], consents.PUPIL)
     form = _photos_form([pupil], now)
     if form.validate_on_submit():
-        answers = {
-            purpose: form[f"photo_{pupil.id}_{purpose}"].data == "yes"
-            for purpose in consents.PURPOSES
-            if form[f"photo_{pupil.id}_{purpose}"].data in ("yes", "no")
-        }
-        changed = consents.set_own_choices(db, pupil, answers)
+        changed = consents.set_own_choices(db, pupil, _photo_answers(form, pupil))
         db.commit()
         flash(
             "Your answers are saved. You can change them here at any time."
@@ -539,8 +575,7 @@ def mine():
             changed = True
         elif form.validate_on_submit():
             _sign_own(person, part, form)
-            if is_pupil:
-                flash(f"Thank you, {person.first_name}. You have signed your agreement.")
+            if is_pupil:  # the page then thanks them, once
                 return redirect(url_for("agreements.mine"))
             flash(f"Thank you. You have agreed to the {part.rule.policy.title}.")
             more = len(to_sign) > 1

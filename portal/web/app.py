@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..settings import load_settings
 from ..startup import check_safe_to_start
 from ..years import year_label
-from . import access, agreements, database, errors, ids, login, policies, security
+from . import access, agreements, database, errors, ids, login, policies, school, security
 
 
 def build_app(config: dict[str, Any] | None = None) -> Flask:
@@ -47,7 +47,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     agreements.init_app(app)  # after access: staff accept their AUP before other pages
     ids.init_app(app)  # before the routes: ids in addresses stop at what a database holds
     _register_blueprints(app)
-    app.context_processor(_school_name)
+    school.init_app(app)
     app.add_template_filter(year_label)
     access.check_every_view_declares_roles(app)
     return app
@@ -91,17 +91,6 @@ def _demo_secret(app: Flask, settings: dict[str, Any]) -> str:
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
-
-
-def _school_name() -> dict[str, str]:
-    from flask_login import current_user
-
-    from ..models import School
-    from .database import get_db
-
-    if current_user.is_authenticated:
-        return {"school_name": get_db().get(School, current_user.school_id).name}
-    return {"school_name": "eSafety"}
 
 
 def _load_curriculum(app: Flask) -> None:

@@ -1,16 +1,22 @@
-"""Pages for refused and missing addresses, and the record of each refusal in the audit log."""
+"""Pages for refused and missing addresses and for server errors, and the record of each
+refusal in the audit log. Each page names the school and offers the way home."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
-from flask_login import current_user
+import logging
+
+from flask import Flask, current_app, render_template, request
+from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..services import audit
 from .database import get_db
 from .redact import redacted_path
+from .school import profile_name
+
+log = logging.getLogger(__name__)
 
 PAGES = {
     403: ("You cannot open this page", "Your account is not allowed to see this page."),
@@ -31,6 +37,7 @@ def init_app(app: Flask) -> None:
     for status in PAGES:
         app.register_error_handler(status, _refused)
     app.register_error_handler(CSRFError, _stale_form)
+    app.register_error_handler(InternalServerError, _server_error)
 
 
 def _stale_form(error: CSRFError):
@@ -63,3 +70,25 @@ def _refused(error: HTTPException):
         db.rollback()  # the page still answers when the log cannot be written
     title, message = PAGES[error.code]
     return render_template("errors/refused.html", title=title, message=message), error.code
+
+
+SERVER_ERROR = (
+    "Sorry, something went wrong on our side. Nothing you did caused it. Please try again in a "
+    "few minutes; if it keeps happening, tell the school office."
+)
+
+
+def _server_error(error: InternalServerError):
+    """A page that cannot fail in turn: it asks nothing of the database or of who is signed in
+    (either may be what failed), and falls back to plain words if even the template fails."""
+    try:
+        page = current_app.jinja_env.get_template("errors/server_error.html").render(
+            title="Something went wrong",
+            message=SERVER_ERROR,
+            school_name=profile_name(),
+            current_user=AnonymousUserMixin(),
+        )
+    except Exception:  # the last resort must answer, whatever went wrong
+        log.exception("the server error page itself failed")
+        return f"Something went wrong. {SERVER_ERROR}", 500, {"Content-Type": "text/plain"}
+    return page, 500

@@ -64,7 +64,8 @@ def today() -> dt.date:
 
 
 def policy_html(version: PolicyVersion, top: int = 2) -> Markup:
-    """A version's text as HTML, rendered like the site renders it (abbreviations explained).
+    """A version's text as HTML, rendered like the site renders it (abbreviations explained,
+    links to other pages of the site working).
 
     Its headings start at `##`; `top` moves them to fit under the page's own headings (3 puts
     them under an h2), so the page's outline stays right. The words are the same.
@@ -73,7 +74,11 @@ def policy_html(version: PolicyVersion, top: int = 2) -> Markup:
     key = (version.policy, version.version, top)
     if key not in cache:
         glossary = abbreviation_lines(list(content().glossary))
-        html = render_markdown(f"{version.text}\n\n{glossary}\n" if glossary else version.text)
+        html = render_markdown(
+            f"{version.text}\n\n{glossary}\n" if glossary else version.text,
+            site_url=current_app.config["SITE_URL"],  # its links go to the site, as there
+            page=f"policies/{version.policy}/index.md",
+        )
         if top != 2:
             html = _HEADING.sub(lambda m: f"<{m[1]}h{min(6, int(m[2]) + top - 2)}", html)
         cache[key] = Markup(html)  # noqa: S704 - the school's own policy files, as on the site

@@ -102,7 +102,7 @@ def test_a_parent_signs_for_two_children_from_the_emailed_link(browser, portal_u
     parent.press_button("I agree")
     assert parent.page.get_by_role("heading", level=1).inner_text() == "You have agreed"
     parent.check()
-    parent.follow("Choose about photos")
+    parent.follow("Photos of your children")
     parent.check()
     parent.page.get_by_role("group", name="On the school website (Amira)").get_by_label(
         "Yes"

@@ -88,6 +88,14 @@ def test_policies_people_accept_link_to_the_portal_to_sign(demo_site):
     assert "Read and sign online" not in read(demo_site, "policies/pupil-aup-7-11/2025.09")
 
 
+def test_the_missing_page_names_the_school_and_offers_home_and_the_portal(demo_site):
+    page = " ".join((demo_site / "404.html").read_text(encoding="utf-8").split())
+    assert "Page not found" in page
+    assert "the e-safety policy website of Oakfield Learning Community" in page
+    assert re.search(r'<a href="/">Go to the home page</a>', page)
+    assert '<a href="http://127.0.0.1:8000/portal/sign-in">Sign in to the portal</a>' in page
+
+
 def test_data_tables_are_accessible_html(demo_site):
     html = read(demo_site, "tables/risk-assessment")
     assert "<caption>Risk assessment</caption>" in html

@@ -76,6 +76,11 @@ def html(response) -> str:
     return response.get_data(as_text=True)
 
 
+def text(response) -> str:
+    """The page's words without its tags (a fingerprint is shown in blocks of eight)."""
+    return re.sub(r"<[^>]+>", "", html(response))
+
+
 def records(db, **where) -> list[Acceptance]:
     db.expire_all()
     query = select(Acceptance).order_by(Acceptance.id)
@@ -84,7 +89,10 @@ def records(db, **where) -> list[Acceptance]:
     return list(db.scalars(query))
 
 
-def shown(client, page="/agreements/family") -> str:
+FAMILY = "/agreements/family"
+
+
+def shown(client, page=FAMILY) -> str:
     match = re.search(r'name="shown" type="hidden" value="([^"]*)"', html(client.get(page)))
     assert match, f"no agreement to sign at {page}"
     return match.group(1)
@@ -113,7 +121,7 @@ def version_id(db, slug: str, version: str) -> int:
 
 def test_opening_the_page_shows_each_child_and_signs_nothing(client, db, family, app):
     sign_in_as(client, db, family["parent"])
-    page = html(client.get("/agreements/family"))
+    page = text(client.get("/agreements/family"))
     assert "Amira" in page
     assert "Ben" in page
     for slug in ("pupil-aup-4-7", "pupil-aup-7-11", "parent-agreement"):
@@ -121,8 +129,83 @@ def test_opening_the_page_shows_each_child_and_signs_nothing(client, db, family,
         assert version.content_hash in page  # the exact version, with its fingerprint
     assert "I have talked these rules through with Amira" in page
     assert "I have talked these rules through with Ben" in page
-    assert 'autocomplete="name"' in page
+    assert 'autocomplete="name"' in html(client.get("/agreements/family"))
     assert records(db) == []
+
+
+def test_the_page_starts_with_each_person_the_ticks_and_the_signature(client, db, family, app):
+    sign_in_as(client, db, family["parent"])
+    page = text(client.get("/agreements/family"))
+    order = [
+        "Parent and carer agreement",
+        app.extensions["esafety.content"].policy("parent-agreement").summary,
+        "You agree to it for yourself: sign below.",
+        "Amira Test, Reception",
+        "You agree to it for Amira: tick the box and sign below.",
+        "I have talked these rules through with Amira",
+        "Ben Test, Year 3",
+        "Ben signs this at school, with their teacher.",
+        "You sign it too, for Ben: tick the box and sign below.",
+        "I have talked these rules through with Ben",
+        "Your full name",
+        "I agree",
+        "The agreements in full",
+        "Read the full text of version",
+    ]
+    place = page.index("Agreements for your family")
+    for words in order:  # each after the one before
+        place = page.index(words, place)
+    assert ") (" not in page
+
+
+def test_each_full_text_is_on_the_page_a_tap_away(client, db, family, app):
+    sign_in_as(client, db, family["parent"])
+    page = html(client.get("/agreements/family"))
+    for slug in ("pupil-aup-4-7", "pupil-aup-7-11", "parent-agreement"):
+        section = page[page.index(f'id="policy-{slug}"') :]
+        section = section[: section.index("</section>")]
+        summary = app.extensions["esafety.content"].policy(slug).summary
+        assert section.index(summary) < section.index("<details")  # its summary comes first
+        assert 'class="policy-text"' in section[section.index("<details") :]
+        assert section.count("<h4") > 0  # the text's headings sit under the policy's own
+
+
+def test_photo_choices_are_made_in_the_same_flow_as_signing(client, db, family):
+    sign_in_as(client, db, family["parent"])
+    page = html(client.get("/agreements/family"))
+    little, junior = family["little"].id, family["junior"].id
+    assert f'name="photo_{little}_website" type="radio" value="yes"' in page
+    assert "Photos of Amira: your choices, not answered yet" in text(client.get(FAMILY))
+    unticked = sign_family(client, [family["little"]], **{f"photo_{little}_website": "yes"})
+    assert unticked.status_code == 400
+    kept = rf'<input checked id="photo_{little}_website-0" name="photo_{little}_website"'
+    assert re.search(kept, html(unticked))  # kept while the parent puts the tick right
+    assert db.scalars(select(ImageConsent)).all() == []
+    signed = sign_family(
+        client,
+        [family["little"], family["junior"]],
+        **{f"photo_{little}_website": "yes", f"photo_{junior}_press": "no"},
+    )
+    assert signed.status_code == 302
+    db.expire_all()
+    choices = db.scalars(select(ImageConsent).order_by(ImageConsent.id)).all()
+    assert [(c.pupil_id, c.purpose, c.given) for c in choices] == [
+        (little, "website", True),
+        (junior, "press", False),
+    ]
+    assert len(records(db)) == 3  # and the agreements, as ever
+
+
+def test_the_receipt_fits_a_phone_prints_and_shows_fingerprints_in_blocks(client, db, family):
+    sign_in_as(client, db, family["parent"])
+    sign_family(client, [family["little"], family["junior"]])
+    page = html(client.get("/agreements/done"))
+    for record in records(db):
+        blocks = re.findall(r".{8}", record.content_hash)
+        assert "".join(f"<span>{block}</span>" for block in blocks) in page
+    assert "<table" not in page  # one card a policy, which wraps on a phone
+    assert re.search(r"<button [^>]*data-print[^>]*>Print or save this receipt</button>", page)
+    assert "Choose about photos" not in page
 
 
 def test_the_text_is_rendered_from_the_same_source_as_the_site(client, db, family, app):
@@ -161,7 +244,7 @@ def test_a_parent_signs_for_all_their_children_at_once(client, db, family, app):
     assert junior.talked_through is True
     assert own.talked_through is None
 
-    receipt = html(client.get("/agreements/done"))
+    receipt = text(client.get("/agreements/done"))
     assert "You have agreed" in receipt
     for slug in ("pupil-aup-4-7", "pupil-aup-7-11", "parent-agreement"):
         assert current(app, slug).content_hash in receipt
@@ -283,7 +366,7 @@ def test_a_parent_who_signed_an_earlier_version_sees_what_changed_first(client, 
     changes = section.index("What changed since you signed version 2025.09")
     assert "Three changes since the 2025 rules" in section  # the change summary
     assert "Added:" in section  # the marked-up differences
-    assert changes < section.index("The full text of version 2026.09")
+    assert changes < section.index("Read the full text of version 2026.09")
 
 
 def test_the_sites_link_sends_each_person_to_what_they_sign(app, client, db, family):
@@ -414,7 +497,9 @@ def test_a_pupil_reads_with_read_it_to_me_and_agrees_in_their_own_words(app, cli
         SELF,
     )
     assert record.remark == "I will tell my mum if I see something bad"
-    assert "You have signed your agreement" in html(client.get("/agreements/mine"))
+    thanked = text(client.get("/agreements/mine"))
+    assert "Thank you, Ben. You have signed your agreement." in thanked
+    assert thanked.count("Thank you") == 1  # one thank-you, not a message and a box
     assert agreements.STATUSES["awaiting-parent"]  # now waiting for a parent
 
 
@@ -430,6 +515,16 @@ def test_pupils_aged_11_and_over_sign_their_own(client, db, family):
     db.commit()
     sign_in_as(client, db, teen)
     assert "pupil-aup-11-18:2026.09" in shown(client, "/agreements/mine")
+
+
+def test_links_in_a_policy_go_to_the_sites_pages(app, client, db, family):
+    teen = make_pupil(db, family["school"], year_group=9)
+    db.commit()
+    sign_in_as(client, db, teen)
+    page = html(client.get("/agreements/mine"))
+    site = app.config["SITE_URL"].rstrip("/")
+    assert f'<a href="{site}/tables/sanctions-pupils/">pupil sanctions table</a>' in page
+    assert ".md" not in "".join(re.findall(r'href="([^"]+)"', page))
 
 
 def test_lessons_never_wait_for_an_agreement(app, client, db, family):
@@ -454,7 +549,7 @@ def test_staff_accept_their_agreement_at_sign_in_before_any_other_page(app, clie
     home = client.get("/staff/")
     assert home.headers["Location"] == "/agreements/mine?next=/staff/"
     assert client.get("/pupils/cards").headers["Location"] == "/agreements/mine?next=/pupils/cards"
-    page = html(client.get("/agreements/mine?next=/staff/"))
+    page = text(client.get("/agreements/mine?next=/staff/"))
     assert "Staff acceptable use policy" in page
     assert current(app, "staff-aup").content_hash in page
     unnamed = client.submit("/agreements/mine?next=/staff/", {"shown": "staff-aup:2026.09"})
