@@ -1,0 +1,100 @@
+"""The layers import only downwards (see portal/content/README.md and the design notes):
+files -> content -> (site | services) -> web, with models under services. Every import in
+portal/ is read, at module level and inside functions alike, so a shortcut taken in a hurry
+fails here with its file and line rather than in review."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PORTAL = Path(__file__).resolve().parent.parent / "portal"
+
+# What each layer may import from the rest of the package (itself always allowed). Modules at
+# the top of the package (db, years, settings, ...) are layers of their own.
+ALLOWED = {
+    "content": set(),
+    "years": set(),
+    "db": set(),
+    "models": {"db", "years"},
+    "ledger_guard": {"db"},
+    "migrate": {"db"},
+    "services": {"content", "models", "db", "years", "ledger_guard", "migrate"},
+    "site": {"content", "settings"},
+    "web": {"content", "services", "models", "db", "years", "settings", "startup"},
+}
+# Third-party frameworks a layer must not reach for: content is read by the site build and
+# the portal alike, so it stays free of both.
+FRAMEWORKS = {
+    "content": {"flask", "flask_login", "flask_wtf", "mkdocs", "material", "sqlalchemy"},
+    "services": {"flask", "flask_login", "flask_wtf", "mkdocs", "material", "werkzeug"},
+    "models": {"flask", "flask_login", "mkdocs"},
+}
+
+
+def layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "portal" and len(parts) > 1 else None
+
+
+def imports(path: Path, root: Path) -> list[tuple[int, str]]:
+    """Every module `path` imports, resolved to an absolute name, with its line."""
+    package = ".".join(path.relative_to(root.parent).with_suffix("").parts)
+    if path.name == "__init__.py":
+        package += ".__init__"
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: -node.level]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+                names = [] if node.module else [f"{module}.{alias.name}" for alias in node.names]
+                found += [(node.lineno, name) for name in names or [module]]
+            else:
+                found.append((node.lineno, node.module or ""))
+    return found
+
+
+def breaks(root: Path = PORTAL) -> list[str]:
+    """Each import against the layers under `root` (the package), as `file:line: what`."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        source = layer_of(".".join(path.relative_to(root.parent).with_suffix("").parts))
+        if source not in ALLOWED:
+            continue
+        for line, module in imports(path, root):
+            target = layer_of(module)
+            where = f"{path.relative_to(root.parent)}:{line}"
+            if target is not None and target != source and target not in ALLOWED[source]:
+                found.append(f"{where}: {source} imports {module}")
+            if module.split(".")[0] in FRAMEWORKS.get(source, ()):
+                found.append(f"{where}: {source} imports the framework {module}")
+    return found
+
+
+def test_every_layer_imports_only_what_it_may():
+    assert breaks() == []
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "expected"),
+    [
+        ("content/x.py", "from ..services import agreements", "content imports portal.services"),
+        ("services/x.py", "from ..web.app import build_app", "services imports portal.web.app"),
+        ("services/x.py", "def f():\n    from flask import g", "the framework flask"),
+        ("content/x.py", "import sqlalchemy", "the framework sqlalchemy"),
+        ("site/x.py", "from portal.services import demo", "site imports portal.services"),
+    ],
+)
+def test_an_import_against_the_layers_is_named_with_its_line(source, text, expected, tmp_path):
+    """The check itself, on a package holding one module with one wrong import."""
+    module = tmp_path / "portal" / source
+    module.parent.mkdir(parents=True)
+    module.write_text(f'"""A module."""\n\n{text}\n', encoding="utf-8")
+    (problem,) = breaks(tmp_path / "portal")
+    assert problem.startswith(f"portal/{source}:{3 + text.count(chr(10))}: ")  # its last line
+    assert expected in problem
