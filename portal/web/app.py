@@ -96,11 +96,8 @@ def _demo_secret(app: Flask, settings: dict[str, Any]) -> str:
 def _school_name() -> dict[str, str]:
     from flask_login import current_user
 
-    from ..models import School
-    from .database import get_db
-
     if current_user.is_authenticated:
-        return {"school_name": get_db().get(School, current_user.school_id).name}
+        return {"school_name": current_user.school_name}  # read with the session
     return {"school_name": "eSafety"}
 
 
