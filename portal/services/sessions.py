@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import Session
 
 from ..models import LoginSession, Parent, Pupil, School, Staff, utcnow
@@ -48,31 +48,58 @@ class Resumed:
 LAST_SEEN_EVERY = dt.timedelta(minutes=1)
 
 
+# The session, its school's name and its person in one statement: the person's table is
+# joined by the session's kind, so two of the three come back empty.
+_SESSION_WITH_PERSON = (
+    select(
+        LoginSession.id,
+        LoginSession.principal_type,
+        LoginSession.school_id,
+        LoginSession.created_at,
+        LoginSession.last_seen_at,
+        School.name,
+        *PRINCIPALS.values(),
+    )
+    .join(School, School.id == LoginSession.school_id)
+    .outerjoin(
+        Staff, and_(LoginSession.principal_type == "staff", Staff.id == LoginSession.principal_id)
+    )
+    .outerjoin(
+        Pupil, and_(LoginSession.principal_type == "pupil", Pupil.id == LoginSession.principal_id)
+    )
+    .outerjoin(
+        Parent,
+        and_(LoginSession.principal_type == "parent", Parent.id == LoginSession.principal_id),
+    )
+)
+
+
 def resume_session(
     db: Session, token: str, idle_limit: dt.timedelta, max_age: dt.timedelta
 ) -> Resumed | None:
     """The person a session token belongs to, if the session is live and they have not left.
 
     A session ends after `idle_limit` without use, and after `max_age` however busy it is, so
-    a stolen or forgotten session cannot be kept alive for ever by using it. Two queries: the
-    session with its school's name, then the person."""
+    a stolen or forgotten session cannot be kept alive for ever by using it. One query; a write
+    only when the session's last-seen time is more than `LAST_SEEN_EVERY` old."""
     found = db.execute(
-        select(LoginSession, School.name)
-        .join(School, School.id == LoginSession.school_id)
-        .where(LoginSession.token_hash == token_hash(token))
+        _SESSION_WITH_PERSON.where(LoginSession.token_hash == token_hash(token))
     ).first()
-    now = utcnow()
     if found is None:
         return None
-    row, school_name = found
-    if now - row.last_seen_at > idle_limit or now - row.created_at > max_age:
+    now = utcnow()
+    session_id, kind, school_id, created_at, last_seen_at, school_name = found[:6]
+    if now - last_seen_at > idle_limit or now - created_at > max_age:
         return None
-    principal = db.get(PRINCIPALS[row.principal_type], row.principal_id)
-    if principal is None or principal.left_at is not None or principal.school_id != row.school_id:
+    principal = found[6 + list(PRINCIPALS).index(kind)]
+    if principal is None or principal.left_at is not None or principal.school_id != school_id:
         return None
-    touched = now - row.last_seen_at > LAST_SEEN_EVERY
+    touched = now - last_seen_at > LAST_SEEN_EVERY
     if touched:
-        row.last_seen_at = now
+        db.execute(
+            update(LoginSession).where(LoginSession.id == session_id).values(last_seen_at=now),
+            execution_options={"synchronize_session": False},
+        )
     return Resumed(principal, school_name, touched)
 
 

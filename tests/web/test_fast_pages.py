@@ -127,7 +127,7 @@ def test_pages_and_files_are_compressed_for_browsers_that_accept_gzip(lessons_ap
     assert page.headers["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in page.headers["Vary"]
     assert "Sign in" in gzip.decompress(page.data).decode()
-    css = client.get("/static/portal.css", headers={"Accept-Encoding": "gzip, br"})
+    css = client.get("/static/portal.css", headers={"Accept-Encoding": "gzip, br"})  # best
     assert css.headers["Content-Encoding"] == "br"
     css = client.get("/static/portal.css", headers={"Accept-Encoding": "gzip"})
     assert gzip.decompress(css.data) == (STATIC / "portal.css").read_bytes()
