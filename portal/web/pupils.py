@@ -35,7 +35,6 @@ from .security import limiter
 bp = Blueprint("pupils", __name__, url_prefix="/pupils")
 
 
-
 def pupil_sign_in_limit() -> str:
     """Classes sign in at once from behind one school address; the setting says how many."""
     return f"{current_app.config['PUPIL_SIGN_INS_PER_MINUTE']} per minute"
