@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test install lint audit system-deps bench bench-portal bench-quiz bench-coverage bench-day clean
+.PHONY: demo test install lint audit system-deps bench bench-portal bench-quiz bench-coverage bench-day bench-ratio bench-pages bench-profile clean
 
 demo: install
 	$(BIN)/esafety demo
@@ -54,6 +54,16 @@ bench-coverage: install
 bench-day: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/school_day.py
+
+# wrk drives the server: apt-get install wrk
+bench-ratio: install
+	$(BIN)/python bench/ratio.py
+
+bench-pages: install
+	$(BIN)/python bench/page_weight.py
+
+bench-profile: install
+	$(BIN)/python bench/profile_page.py
 
 clean:
 	rm -rf $(VENV) site instance .pytest_cache .ruff_cache

@@ -51,15 +51,17 @@ def run_locust(
     users: int,
     seconds: int,
     out: Path,
-    spawn_rate: int | None = None,
+    spawn_rate: float | None = None,
     env: dict | None = None,
+    reset_stats: bool = True,
 ) -> list[dict]:
     """Run locust headless against the server; return its per-request statistics rows.
 
-    Statistics start once every user has arrived, so the sign-ins at the start do not count.
+    With `reset_stats`, statistics start once every user has arrived, so the sign-ins at the
+    start do not count; without it, they do.
     """
     prefix = out / user_class
-    subprocess.run(
+    finished = subprocess.run(
         [
             str(BIN / "locust"),
             "-f",
@@ -77,12 +79,16 @@ def run_locust(
             "--csv",
             str(prefix),
             "--only-summary",
-            "--reset-stats",
+            *(["--reset-stats"] if reset_stats else []),
         ],
-        check=True,
         capture_output=True,
         env={**os.environ, **(env or {})},
     )
+    if finished.returncode not in (0, 1):  # 1: the run had failures, which the table shows
+        raise RuntimeError(f"locust stopped with {finished.returncode}:\n{finished.stderr[-3000:]}")
+    if finished.returncode == 1:
+        with open(f"{prefix}_failures.csv", newline="") as failures:
+            print(f"{user_class} failures:\n{failures.read()[-2000:]}")
     with open(f"{prefix}_stats.csv", newline="") as stats:
         return [row for row in csv.DictReader(stats) if row["Name"] != "Aggregated"]
 

@@ -73,6 +73,14 @@ SETTINGS = (
         "it on for themselves.",
     ),
     Setting(
+        "PUPIL_SIGN_INS_PER_MINUTE",
+        120,
+        "Pupil sign-ins allowed from one address in a minute, per server process: four classes "
+        "at once behind one school address. A school whose whole roll signs in within a minute "
+        "or two raises it (600 pupils in two minutes: 300); each pupil's own account still "
+        "locks after repeated wrong passwords.",
+    ),
+    Setting(
         "LINK_REQUESTS_PER_HOUR",
         60,
         "Sign-in link requests allowed from one address in an hour; a parents' evening on the "

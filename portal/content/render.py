@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import xml.etree.ElementTree as etree
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import markdown
@@ -14,8 +15,11 @@ from markdown.treeprocessors import Treeprocessor
 EXTENSIONS = ("tables", "attr_list", "abbr", "admonition", "sane_lists")
 
 
+@lru_cache(maxsize=4096)
 def render_markdown(text: str, site_url: str | None = None, page: str = "index.md") -> str:
-    """`site_url` given, links to the site's Markdown pages (`/tables/x/index.md`, as a policy
+    """Rendered once per text and address: a lesson or policy is rendered on its first showing
+    and then read from memory; the text itself is the key, so an edited file renders afresh.
+    `site_url` given, links to the site's Markdown pages (`/tables/x/index.md`, as a policy
     writes them for MkDocs) become the addresses the site serves them at; `page` is where the
     text sits on the site (relative links start from there)."""
     extensions: list = list(EXTENSIONS)

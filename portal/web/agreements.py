@@ -78,12 +78,12 @@ def to_sign_count() -> int:
 
 def _staff_agree_first():
     """A member of staff whose staff agreement is pending sees it before any other page."""
+    view = current_view()  # first: a public page or file needs no look-up of who is asking
+    if view is None or getattr(view, "allowed_roles", PUBLIC) == PUBLIC:
+        return None
     if not current_user.is_authenticated or current_user.role not in STAFF:
         return None
     if request.endpoint in BEFORE_AGREEING:
-        return None
-    view = current_view()
-    if view is None or getattr(view, "allowed_roles", PUBLIC) == PUBLIC:
         return None
     if not agreements.parts_to_sign(get_db(), all_rules(), current_user.principal):
         return None

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..settings import load_settings
 from ..startup import check_safe_to_start
 from ..years import year_label
-from . import access, agreements, database, errors, ids, login, policies, school, security
+from . import access, agreements, assets, database, errors, ids, login, policies, school, security
 
 
 def build_app(config: dict[str, Any] | None = None) -> Flask:
@@ -43,6 +43,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     login.init_app(app)
     errors.init_app(app)  # first: every later check's refusal is logged with its address
     security.init_app(app)
+    assets.init_app(app)  # compressed pages; static files by version, kept for a year
     access.init_app(app)
     agreements.init_app(app)  # after access: staff accept their AUP before other pages
     ids.init_app(app)  # before the routes: ids in addresses stop at what a database holds

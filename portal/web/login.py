@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
+from ..models import School
 from ..services import audit
 from ..services.sessions import end_all_sessions, end_session, resume_session, start_session
 from .database import get_db
@@ -23,9 +24,17 @@ DEVICE_KEYS = (CLASS_DEVICE,)
 class SignedIn(UserMixin):
     """The person behind the current request, with the token of their session."""
 
-    def __init__(self, principal: Any, token: str):
+    def __init__(self, principal: Any, token: str, school_name: str | None = None):
         self.principal = principal
         self.token = token
+        self._school_name = school_name
+
+    @property
+    def school_name(self) -> str:
+        """Read with the session on every page; looked up only just after signing in."""
+        if self._school_name is None:
+            self._school_name = get_db().get(School, self.school_id).name
+        return self._school_name
 
     def get_id(self) -> str:
         return self.token
@@ -51,11 +60,12 @@ def _load(token: str) -> SignedIn | None:
     config = current_app.config
     idle = dt.timedelta(hours=config["SESSION_HOURS"])
     db = get_db()
-    principal = resume_session(db, token, idle, dt.timedelta(hours=config["SESSION_MAX_HOURS"]))
-    if principal is None:
+    resumed = resume_session(db, token, idle, dt.timedelta(hours=config["SESSION_MAX_HOURS"]))
+    if resumed is None:
         return None
-    db.commit()
-    return SignedIn(principal, token)
+    if resumed.touched:  # at most once a minute a session; reading a page commits nothing
+        db.commit()
+    return SignedIn(resumed.principal, token, resumed.school_name)
 
 
 def sign_in(principal: Any, how: str) -> None:

@@ -34,8 +34,12 @@ from .security import limiter
 
 bp = Blueprint("pupils", __name__, url_prefix="/pupils")
 
-# A class of 30 may sign in at once from behind one school address.
-PUPIL_SIGN_IN_LIMIT = "120 per minute"
+
+def pupil_sign_in_limit() -> str:
+    """Classes sign in at once from behind one school address; the setting says how many."""
+    return f"{current_app.config['PUPIL_SIGN_INS_PER_MINUTE']} per minute"
+
+
 WRONG_DETAILS = (
     "That did not work. Check your username and password and try again. "
     "If it still does not work, ask your teacher."
@@ -86,7 +90,7 @@ def home():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit(PUPIL_SIGN_IN_LIMIT, methods=["POST"])
+@limiter.limit(pupil_sign_in_limit, methods=["POST"])
 def sign_in():
     form = PupilSignInForm()
     if form.validate_on_submit():
@@ -231,7 +235,7 @@ def class_sign_in():
 
 @bp.route("/class/<int:pupil_id>", methods=["GET", "POST"])
 @public
-@limiter.limit(PUPIL_SIGN_IN_LIMIT, methods=["POST"])
+@limiter.limit(pupil_sign_in_limit, methods=["POST"])
 def picture_sign_in(pupil_id: int):
     opened = _this_device()
     db = get_db()

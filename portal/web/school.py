@@ -29,10 +29,10 @@ def profile_name() -> str:
 
 
 def school_name() -> str:
+    if current_user.is_authenticated:
+        return current_user.school_name  # read with the session
     db = get_db()
     try:
-        if current_user.is_authenticated:
-            return db.get(School, current_user.school_id).name
         names = db.scalars(select(School.name).limit(2)).all()
     except SQLAlchemyError:
         db.rollback()
