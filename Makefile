@@ -12,7 +12,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/esafety check
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 install: $(INSTALLED)
 
