@@ -171,11 +171,17 @@ def test_the_governors_report_has_headlines_and_the_change_since_last_term(lead)
     page = lead.get("/coverage/report?period=all").get_data(as_text=True)
     text = text_of(page)
     assert "report for governors" in text
-    assert "7 pupils on roll" in text
-    assert "25% of outcomes secure in this period" in text
+    assert "7 pupils on roll today" in text
+    assert "25% of outcomes secure, counting all work so far" in text
     # All the work happened this term, so the start of term stood at 0%.
     assert "0% at the start of this term" in text
-    assert "25% now (up 25 points)" in text
+    assert "25% today (up 25 points)" in text
+    assert "Secure today" in text
+    this_term = text_of(lead.get("/coverage/report?period=term").get_data(as_text=True))
+    # Every percentage says which work it counts: this term's, or all of it.
+    assert "25% of outcomes secure, counting work done this term (from" in this_term
+    assert "25% of outcomes secure, counting all work so far" in this_term
+    assert "Percentage of outcomes secure, counting work done this term (from" in this_term
     assert "@media print" not in page  # print styles live in the stylesheet
     assert 'report-page"' in page
 
