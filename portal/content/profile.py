@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .brand import Brand, load_brand
 from .errors import Problems
 from .yamlfiles import LineDict, load_yaml_file
 
@@ -16,9 +17,10 @@ ROLE_FIELDS = ("title", "name", "email")
 
 @dataclass(frozen=True)
 class SchoolProfile:
-    """The school's name, the people in its roles and its local choices."""
+    """The school's name, look, the people in its roles and its local choices."""
 
     values: dict[str, Any]
+    brand: Brand
 
     @property
     def name(self) -> str:
@@ -85,7 +87,8 @@ def load_profile(path: Path, problems: Problems) -> SchoolProfile | None:
         problems.add(path, data.line_of("choices"), "'choices' must be 'name: sentence' lines")
     if len(problems.errors) > count:
         return None
-    return SchoolProfile(data)
+    brand = load_brand(data["school"], path, problems)
+    return SchoolProfile(data, brand) if brand is not None else None
 
 
 def _check_section(

@@ -10,6 +10,7 @@ from flask import Flask
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ..content.brand import portal_css
 from ..settings import load_settings
 from ..startup import check_safe_to_start
 from ..years import year_label
@@ -93,15 +94,20 @@ def _demo_secret(app: Flask, settings: dict[str, Any]) -> str:
     return path.read_text().strip()
 
 
-def _school_name() -> dict[str, str]:
+def _school_name() -> dict[str, Any]:
+    """The school's name (its own record's, once someone has signed in; the profile's before)
+    and its look, from the school profile the site is built from too."""
+    from flask import current_app
     from flask_login import current_user
 
     from ..models import School
     from .database import get_db
 
+    brand = current_app.extensions["esafety.content"].profile.brand
+    look = {"brand": brand, "brand_style": Markup(portal_css(brand))}  # noqa: S704 - hex colours
     if current_user.is_authenticated:
-        return {"school_name": get_db().get(School, current_user.school_id).name}
-    return {"school_name": "eSafety"}
+        return {"school_name": get_db().get(School, current_user.school_id).name, **look}
+    return {"school_name": brand.name, **look}
 
 
 def _load_curriculum(app: Flask) -> None:
