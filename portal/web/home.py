@@ -155,5 +155,5 @@ def _two_factor_link() -> tuple[str, str, str]:
     """Offer to turn two-factor sign-in on only to someone who does not have it yet."""
     url = url_for("auth.account_two_factor")
     if current_user.principal.totp_secret:
-        return url, "Move two-factor sign-in to a new phone", "For when you change your phone."
+        return url, "Move two-factor sign-in to a new app", "For when you change your phone."
     return url, "Turn on two-factor sign-in", "A code from your phone as well as your password."

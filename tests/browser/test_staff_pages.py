@@ -68,7 +68,7 @@ def test_the_ict_lead_sees_the_figures_that_matter_and_follows_one(
     ):
         assert lead.page.get_by_role("link", name=re.compile(figure)).is_visible(), figure
     # They signed in with a code just now: they are not asked to set one up.
-    assert lead.page.get_by_role("link", name="Move two-factor sign-in to a new phone").count()
+    assert lead.page.get_by_role("link", name="Move two-factor sign-in to a new app").count()
     assert lead.page.get_by_text("Turn on two-factor sign-in").count() == 0
     lead.follow(re.compile(r"^Parents and carers \d+ of \d+ signed"))
     assert lead.page.get_by_role("heading", name="Parent and carer agreement").is_visible()

@@ -59,6 +59,7 @@ def test_the_ict_lead_sees_each_figure_with_a_link_to_its_page(app, client, db, 
     assert "Pupils aged 7 to 11, with a parent or carer 0 of 1 signed by both (0%)" in text
     assert "Parents and carers 1 of 3 signed (33%)" in text
     assert "Staff 1 of 1 signed (100%)" in text
+    assert "Governors Nobody to sign yet" in text
     # One parent with an email address has something to sign; another has no address.
     assert "Reminders 1 family to remind" in text
     assert "Curriculum 0% of outcomes secure counting all work so far" in text
@@ -73,7 +74,7 @@ def test_the_ict_lead_sees_each_figure_with_a_link_to_its_page(app, client, db, 
     assert 'href="/coverage/"' in page
     assert "http://127.0.0.1:8000/policies/" in page
     # They have two-factor sign-in already: they are offered a move, not a set-up.
-    assert "Move two-factor sign-in to a new phone" in text
+    assert "Move two-factor sign-in to a new app" in text
     assert "Turn on two-factor sign-in" not in text
 
 
