@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -37,7 +36,7 @@ def press_continue(client, path: str):
     return client.submit(path, {})
 
 
-def test_the_outbox_never_holds_a_working_sign_in_link(app, client, db, parent):
+def test_the_outbox_never_holds_a_working_sign_in_link(app, client, db, parent, tmp_path):
     from portal.services.mail import FileTransport
 
     client.submit("/parents/sign-in", {"email": EMAIL})
@@ -47,13 +46,13 @@ def test_the_outbox_never_holds_a_working_sign_in_link(app, client, db, parent):
     # Someone with a copy of the database tries what it holds as the token: nothing works.
     for guess in (queued.link_nonce, TOKEN_MARK):
         assert client.get(f"/parents/link/{guess}").status_code == 410
-    folder = app.instance_path + "/sent"
-    assert deliver_once(app, FileTransport(Path(folder))) == 1
+    folder = tmp_path / "sent"  # this test's own: mail files are never overwritten
+    assert deliver_once(app, FileTransport(folder)) == 1
     (sent,) = messages(db)
     assert sent.sent_at is not None
     assert sent.link_nonce is None  # once sent, not even the server's key can make it again
     assert TOKEN_MARK in sent.body
-    delivered = next(Path(folder).glob("*.eml")).read_text()
+    delivered = next(folder.glob("*.eml")).read_text()
     path = LINK.search(delivered).group(1)
     assert press_continue(client, path).status_code == 302  # the emailed link works
 
