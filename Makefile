@@ -8,7 +8,9 @@ INSTALLED := $(VENV)/.installed
 demo: install
 	$(BIN)/esafety demo
 
+# As root (a fresh machine, CI), the browser the tests need is installed first.
 test: install
+	@if [ "$$(id -u)" = 0 ] && [ ! -x /usr/bin/chromium ]; then $(MAKE) system-deps; fi
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/esafety check

@@ -186,12 +186,17 @@ def restore(source: Path) -> None:
 
 def _database_url() -> str:
     """The configured database, without building the portal (no policies or lessons needed)."""
+    return _settings()["DATABASE_URL"]
+
+
+def _settings() -> dict:
+    """The portal's settings, read without starting it, for commands that only read."""
     from flask import Flask
 
     from portal.settings import load_settings
 
     instance = Path(Flask("portal", instance_relative_config=True).instance_path)
-    return load_settings(instance)["DATABASE_URL"]
+    return load_settings(instance)
 
 
 def _echo_checks(report) -> None:
@@ -209,15 +214,15 @@ def coverage() -> None:
 @coverage.command("summary")
 def coverage_summary() -> None:
     """Each school's pupils on roll and the share of outcomes taught and secure (a trust's
-    view, when one database holds several schools)."""
+    view, when one database holds several schools). Only reads: no secret key needed."""
     from portal.services.coverage import trust_summary
 
-    app = portal_app()
-    try:
-        with app.extensions["esafety.sessions"]() as db:
-            schools = trust_summary(db, app.extensions["esafety.curriculum"])
-    finally:
-        app.extensions["esafety.engine"].dispose()
+    try:  # read the lessons as the portal does, without starting it: no secret key needed
+        lessons = load_lessons(Path(_settings()["CURRICULUM_DIR"]), whole_scheme=False)
+    except ContentErrors as errors:
+        _fail(errors)
+    with _read_only_session() as db:
+        schools = trust_summary(db, lessons)
     click.echo(f"{'school':40} {'pupils':>7} {'taught':>7} {'secure':>7}")
     for school in schools:
         share = school.share
@@ -500,9 +505,11 @@ def demo(root: Path, port: int) -> None:
         sign_ins = reset_demo_school(db, app.extensions["esafety.curriculum"])
         db.commit()
     _print_demo(base, app, sign_ins)
+    from portal.services.mail import FileTransport
     from portal.web.mailer import start_mail_thread
 
-    start_mail_thread(app)  # writes each queued email to the mail folder within seconds
+    # Writes each queued email to the mail folder within seconds, and says where.
+    start_mail_thread(app, transport=FileTransport(mail_folder(app), announce=announce_email))
     run_simple(
         "127.0.0.1",
         port,
@@ -512,15 +519,24 @@ def demo(root: Path, port: int) -> None:
     )
 
 
+def mail_folder(app) -> Path:
+    return Path(app.config["SMTP_URL"].removeprefix("file://"))
+
+
+def announce_email(path: Path) -> None:
+    """The demo's emails hold its sign-in links: say where each new one is."""
+    click.echo(f"New email (the newest; its link is inside): {path}")
+
+
 def _print_demo(base: str, app, sign_ins) -> None:
     from portal.services.demo import TOTP_SECRETS
 
-    mail_dir = app.config["SMTP_URL"].removeprefix("file://")
     lines = [
         "",
         f"Policy site:  {base}/",
         f"Portal:       {base}/portal/",
-        f"Emails:       written as .eml files to {mail_dir}",
+        f"Emails:       written as .eml files to {mail_folder(app)}; the newest sorts last, "
+        "and each new one's file is shown here",
         "",
         "Demo sign-ins",
     ]

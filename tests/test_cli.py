@@ -18,6 +18,14 @@ def test_check_passes_on_the_demo_school(project):
     assert "ey-si-bunny-ears" in result.output  # each lesson's reading grade is reported
 
 
+def test_check_only_reads_so_needs_no_secret_key(project, monkeypatch):
+    for name in ("SECRET_KEY", "DEMO", "DATABASE_URL"):
+        monkeypatch.delenv(f"ESAFETY_{name}", raising=False)
+    result = run("check", "--root", project)
+    assert result.exit_code == 0, result.output
+    assert "SECRET_KEY" not in result.output
+
+
 def test_check_lists_every_problem_and_exits_non_zero(tree):
     tree.policy()
     tree.version(body="## Rules\n\n{{ nope }}\n", status="final")

@@ -7,21 +7,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .brand import Brand, load_brand
 from .errors import Problems
 from .yamlfiles import LineDict, load_yaml_file
 
 PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 ROLE_FIELDS = ("title", "name", "email")
-BADGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
 
 
 @dataclass(frozen=True)
 class SchoolProfile:
-    """The school's name, the people in its roles and its local choices."""
+    """The school's name, look, the people in its roles and its local choices."""
 
     values: dict[str, Any]
-    badge: Path | None = None
-    """The school's badge (`school.badge`, a picture in the policies folder), if it has one."""
+    brand: Brand
 
     @property
     def name(self) -> str:
@@ -86,29 +85,10 @@ def load_profile(path: Path, problems: Problems) -> SchoolProfile | None:
                 problems.add(path, details.line, f"role '{role}' is missing '{field}'")
     if not isinstance(data.get("choices", {}), dict):
         problems.add(path, data.line_of("choices"), "'choices' must be 'name: sentence' lines")
-    badge = _badge(data["school"], path, problems) if isinstance(data.get("school"), dict) else None
     if len(problems.errors) > count:
         return None
-    return SchoolProfile(data, badge)
-
-
-def _badge(school: LineDict, path: Path, problems: Problems) -> Path | None:
-    """`school.badge` names a picture beside school.yml; a missing or odd file is an error."""
-    name = school.get("badge")
-    if not name:
-        return None
-    badge = path.parent / str(name)
-    if badge.suffix.lower() not in BADGE_TYPES:
-        problems.add(path, school.line_of("badge"), "the badge must be an .svg or .png picture")
-    elif not badge.is_file():
-        problems.add(
-            path,
-            school.line_of("badge"),
-            f"there is no badge picture at {badge}: put it beside school.yml or correct the name",
-        )
-    else:
-        return badge
-    return None
+    brand = load_brand(data["school"], path, problems)
+    return SchoolProfile(data, brand) if brand is not None else None
 
 
 def _check_section(

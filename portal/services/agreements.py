@@ -21,6 +21,7 @@ this: an agreement is an acknowledgement of rules, not the basis for teaching.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -269,7 +270,8 @@ def agreement_state(rule: Rule, school_id: int) -> CTE:
             func.max(records.c.created_at).filter(records.c.action == ACCEPT).label("last_signed"),
         )
         .group_by(records.c.subject_id)
-        .cte(f"state_{rule.audience.subject}")
+        # Named for the rule, so one query can hold the states of several agreements.
+        .cte(re.sub(r"\W", "_", f"state_{rule.policy.slug}_{rule.audience.key}"))
         # Worked out once, whatever PostgreSQL guesses about the table's size.
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )

@@ -13,12 +13,13 @@ import datetime as dt
 import ipaddress
 import logging
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, parseaddr, parsedate_to_datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -238,20 +239,33 @@ def message_id(message: OutboxMessage, mail_from: str) -> str:
 
 
 class FileTransport:
-    """Writes each message to `<folder>/<id>.eml`, for the demo and for development.
+    """Writes each message to an .eml file in `folder`, for the demo and for development.
 
-    Sending the same message again rewrites the same file, so a retry never makes a copy.
+    Files are named by the message's time and outbox number, such as
+    `20261202-235501-000123-sign-in-to-oakfield.eml`: the newest sorts last, and a database made
+    afresh (as the demo's is on every start) never overwrites an older file. Sending the same
+    message again rewrites the same file, so a retry never makes a copy. `announce`, if given,
+    is told each file's path once it is written.
     """
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, announce: Callable[[Path], None] | None = None):
         self.folder = folder
+        self.announce = announce
+
+    @staticmethod
+    def file_name(outbox_id: int, message: EmailMessage) -> str:
+        created = parsedate_to_datetime(message["Date"]).astimezone(dt.UTC)
+        words = re.sub(r"[^a-z0-9]+", "-", str(message["Subject"]).lower()).strip("-")
+        return f"{created:%Y%m%d-%H%M%S}-{outbox_id:06d}-{words[:40].rstrip('-')}.eml"
 
     def send(self, outbox_id: int, message: EmailMessage) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{outbox_id}.eml"
-        partial = self.folder / f".{outbox_id}.eml.partial"
+        path = self.folder / self.file_name(outbox_id, message)
+        partial = self.folder / f".{path.name}.partial"
         partial.write_bytes(bytes(message))
         os.replace(partial, path)  # a reader never sees half a message
+        if self.announce is not None:
+            self.announce(path)
 
     def close(self) -> None:
         pass

@@ -7,13 +7,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select, union
 from sqlalchemy.orm import Session
 
-from ..models import Parent, ReminderSent, Staff, utcnow
+from ..models import Parent, ParentLink, ReminderSent, Staff, utcnow
 from . import audit, links, mail
 from .acceptance import lock_chain
-from .agreements import COUNTERSIGN, PARENT, Rule, missing, parents_of
+from .agreements import COMPLETE, COUNTERSIGN, PARENT, Rule, missing, parents_of, people
 
 REMIND_EVERY = dt.timedelta(days=7)
 # Statuses in which a parent or carer still has something to do.
@@ -59,6 +59,43 @@ def families_to_remind(
         for parent in parents[row.subject_id]:
             families.setdefault(parent.id, Family(parent, [])).children.append(row.name)
     return sorted(families.values(), key=lambda family: family.parent.name)
+
+
+def reminders_due(
+    db: Session, rules: list[Rule], school_id: int, now: dt.datetime | None = None
+) -> int:
+    """How many parents and carers pressing every agreement's reminder button would email now:
+    something to sign (their own or a child's), an email address, and no reminder this week.
+    One aggregate query, however many families."""
+    now = now or utcnow()
+    asked = []
+    for rule in rules:
+        rows = people(rule, school_id).subquery()
+        if rule.audience.subject == "parent":
+            asked.append(
+                select(rows.c.subject_id.label("parent_id")).where(rows.c.status.not_in(COMPLETE))
+            )
+        elif rule.audience.subject == "pupil" and {PARENT, COUNTERSIGN} & set(rule.parts):
+            asked.append(
+                select(ParentLink.parent_id.label("parent_id"))
+                .join(rows, rows.c.subject_id == ParentLink.pupil_id)
+                .where(rows.c.status.in_(PARENT_TO_DO))
+            )
+    if not asked:
+        return 0
+    parent_ids = union(*asked).subquery()
+    return db.scalar(
+        select(func.count(Parent.id))
+        .join(parent_ids, parent_ids.c.parent_id == Parent.id)
+        .where(
+            Parent.email.is_not(None),
+            Parent.left_at.is_(None),
+            ~exists().where(
+                ReminderSent.parent_id == Parent.id,
+                ReminderSent.sent_at > now - REMIND_EVERY,
+            ),
+        )
+    )
 
 
 def send_reminders(

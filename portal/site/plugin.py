@@ -20,6 +20,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 from portal.content import Content, ContentErrors, load_content, load_lessons
+from portal.content.brand import Brand, site_css
 from portal.content.glossary import abbreviation_lines
 from portal.content.pages import section_children, site_pages
 from portal.settings import setting
@@ -27,6 +28,7 @@ from portal.settings import setting
 from .headers import write_headers
 
 log = logging.getLogger("mkdocs.plugins.esafety")
+BRAND_CSS = "stylesheets/school.css"  # generated from the school profile's colours
 
 
 class EsafetyConfig(Config):
@@ -64,6 +66,7 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
             raise PluginError(f"content has errors:\n{errors}") from errors
         self.abbreviations = abbreviation_lines(list(self.content.glossary))
         config.watch.extend([str(folder), str(lessons)])
+        _use_brand(config, self.content.profile.brand)
         # For the theme's own pages (the 404 page): whose site, and where to sign in.
         config.extra.setdefault("school_name", self.content.profile.name)
         config.extra["portal_url"] = self.portal_url
@@ -86,6 +89,10 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
                 )
             files.append(File.generated(config, src_uri, content=markdown))
         log.debug("generated %d policy pages", len(pages))
+        brand = self.content.profile.brand
+        files.append(File.generated(config, BRAND_CSS, content=site_css(brand)))
+        if brand.badge is not None:
+            files.append(File.generated(config, _badge_uri(brand), abs_src_path=str(brand.badge)))
         return files
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
@@ -113,6 +120,19 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
     def on_page_markdown(self, markdown: str, page: Page, **kwargs: object) -> str:
         """Explain every glossary abbreviation wherever it appears."""
         return f"{markdown}\n\n{self.abbreviations}\n" if self.abbreviations else markdown
+
+
+def _use_brand(config: MkDocsConfig, brand: Brand) -> None:
+    """The school's name, badge and colours (as generated CSS over Material's palette)."""
+    config.site_name = f"{brand.short_name} e-safety policies"
+    config.copyright = brand.name
+    config.extra_css.append(BRAND_CSS)
+    if brand.badge is not None:
+        config.theme["logo"] = config.theme["favicon"] = _badge_uri(brand)
+
+
+def _badge_uri(brand: Brand) -> str:
+    return f"assets/school-badge{brand.badge.suffix.lower()}"
 
 
 def _section_of(items: list, index_uri: str) -> Section | None:

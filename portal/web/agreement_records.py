@@ -62,6 +62,7 @@ PART_LABELS = {
     COUNTERSIGN: "a parent's or carer's countersignature",
 }
 KIND_LABELS = {"pupil": "Pupil", "parent": "Parent or carer", "staff": "Staff", "visitor": ""}
+EVERYONE = "everyone"  # the list's filter that shows everyone, signed or not
 # Column headings for the counts table (the full words are in the list below it).
 HEADINGS = {
     "signed": "Signed",
@@ -132,11 +133,11 @@ def status():
         return render_template("agreement_records/status.html", rule=None, rules=[])
     rule = _chosen(rules)
     school_class = _chosen_class(rule)
-    show = request.args.get("show") if request.args.get("show") in STATUSES else None
+    show = _show()
     by_group, total = agreements.status_counts(
         db, rule, school_id, school_class.id if school_class else None
     )
-    rows = agreements.missing(db, rule, school_id, school_class.id if school_class else None, show)
+    rows = _listed(rule, school_class, show)
     families = reminders.families_to_remind(
         db, rule, school_id, school_class.id if school_class else None
     )
@@ -158,8 +159,30 @@ def status():
         no_email=sum(1 for family in families if not family.parent.email),
         columns=_columns(rule),
         headings=HEADINGS,
-        filters=_filters(rule, school_class),
+        list_title=_list_title(show, "Who is missing"),
+        filters=_filters(rule, school_class, show=show),
     )
+
+
+def _show() -> str | None:
+    """Who the list shows: everyone (EVERYONE), those in one status, or (None) everyone who
+    has not finished."""
+    show = request.args.get("show")
+    return show if show in STATUSES or show == EVERYONE else None
+
+
+def _listed(rule: Rule, school_class: SchoolClass | None, show: str | None) -> list[Any]:
+    """The people listed under the filters: the same rows on screen, in the CSV and printed."""
+    class_id = school_class.id if school_class else None
+    if show == EVERYONE:
+        return agreements.everyone(get_db(), rule, current_user.school_id, class_id)
+    return agreements.missing(get_db(), rule, current_user.school_id, class_id, show)
+
+
+def _list_title(show: str | None, unfinished: str) -> str:
+    if show == EVERYONE:
+        return "Everyone, signed or not"
+    return STATUSES[show] if show else unfinished
 
 
 def _columns(rule: Rule) -> list[str]:
@@ -214,13 +237,21 @@ def remind():
     db.commit()
     parts = [f"Reminders queued: {done.sent}."]
     if done.recently:
-        parts.append(f"{done.recently} had a reminder in the last week, so they were not sent one.")
+        parts.append(
+            f"{_families(done.recently)} had a reminder in the last week, so "
+            f"{'it was' if done.recently == 1 else 'they were'} not sent another."
+        )
     if done.no_email:
         parts.append(
-            f"{done.no_email} have no email address: print letters with sign-in codes for them."
+            f"{_families(done.no_email)} {'has' if done.no_email == 1 else 'have'} no email "
+            "address: print letters with sign-in codes for them."
         )
     flash(" ".join(parts))
     return redirect(url_for("agreement_records.status", **_filters(rule, school_class)))
+
+
+def _families(number: int) -> str:
+    return f"{number} {'family' if number == 1 else 'families'}"
 
 
 @bp.get("/status.csv")
@@ -229,9 +260,8 @@ def export_csv():
     db = get_db()
     rule = _chosen(all_rules())
     school_class = _chosen_class(rule)
-    rows = agreements.everyone(
-        db, rule, current_user.school_id, school_class.id if school_class else None
-    )
+    show = _show()
+    rows = _listed(rule, school_class, show)
     carers = _parents_for(rule, rows)
     audit.record(
         db,
@@ -239,6 +269,7 @@ def export_csv():
         school_id=current_user.school_id,
         actor=current_user.principal,
         policy=rule.policy.slug,
+        listed=show or "not-finished",
         rows=len(rows),
     )
     db.commit()
@@ -275,7 +306,8 @@ def print_list():
     rule = _chosen(all_rules())
     school_class = _chosen_class(rule)
     class_id = school_class.id if school_class else None
-    rows = agreements.missing(db, rule, current_user.school_id, class_id)
+    show = _show()
+    rows = _listed(rule, school_class, show)
     by_group, total = agreements.status_counts(db, rule, current_user.school_id, class_id)
     return render_template(
         "agreement_records/status_print.html",
@@ -287,7 +319,9 @@ def print_list():
         total=total,
         by_group=by_group,
         printed_on=today(),
-        filters=_filters(rule, school_class),
+        show=show,
+        list_title=_list_title(show, "Still to sign"),
+        filters=_filters(rule, school_class, show=show),
     )
 
 
@@ -667,6 +701,7 @@ def visitors():
             db, "visitor-added", school_id=school_id, actor=current_user.principal, subject=visitor
         )
         db.commit()
+        flash(f"{visitor.name} is added as a {visitor.kind}. Now record their agreement below.")
         return redirect(url_for("agreement_records.person", kind="visitor", person_id=visitor.id))
     statuses: dict[int, list[tuple[Rule, str]]] = {}
     for rule in all_rules():

@@ -189,11 +189,12 @@ def pupil_file(pupil_id: int):
 @bp.get("/export.csv")
 @allow(*LEADS)
 def export_csv():
-    """?rows=pupils: one row per pupil and outcome; ?rows=classes: one per class and strand."""
+    """?rows=pupils: one row per pupil and outcome; ?rows=classes or ?rows=years: one per
+    class or year group and strand, as the dashboard's columns. The period is the page's."""
     period = _period()
     school_id = current_user.school_id
     kind = request.args.get("rows", "pupils")
-    if kind not in ("pupils", "classes"):
+    if kind not in ("pupils", *GROUP_ROWS):
         abort(404)  # before the audit log records an export that never happened
     audit.record(
         get_db(),
@@ -205,8 +206,10 @@ def export_csv():
     )
     get_db().commit()
     name = f"coverage-{kind}-{period.key}-{today().isoformat()}.csv"
-    if kind == "classes":
-        return csv_download(name, CLASS_HEADER, _class_rows(school_id, period))
+    if kind in GROUP_ROWS:
+        by = GROUP_ROWS[kind]
+        header = [COLUMN_HEADINGS[by], *GROUP_HEADER]
+        return csv_download(name, header, _group_rows(school_id, by, period))
     rows = coverage.pupil_outcome_rows(get_db(), curriculum(), school_id, period)
     return csv_download(name, PUPIL_HEADER, _pupil_lines(rows))
 
@@ -223,7 +226,9 @@ PUPIL_HEADER = [
     "First taught (UK time)",
     "First secure (UK time)",
 ]
-CLASS_HEADER = ["Class", "Pupils", "Strand", "Outcomes", "Taught %", "Secure %"]
+GROUP_ROWS = {"classes": "class", "years": "year"}  # ?rows= for each kind of column
+COLUMN_HEADINGS = {"class": "Class", "year": "Year group"}
+GROUP_HEADER = ["Pupils", "Strand", "Outcomes", "Taught %", "Secure %"]
 
 
 def _pupil_lines(rows):
@@ -243,8 +248,8 @@ def _pupil_lines(rows):
         )
 
 
-def _class_rows(school_id: int, period: Period):
-    heatmap = coverage.heatmap(get_db(), curriculum(), school_id, by="class", period=period)
+def _group_rows(school_id: int, by: str, period: Period):
+    heatmap = coverage.heatmap(get_db(), curriculum(), school_id, by=by, period=period)
     for group in heatmap.columns:
         for strand in heatmap.strands:
             share = heatmap.cell(strand.id, group.id)

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from ..services import audit
 from .database import get_db
 from .redact import redacted_path
-from .school import profile_name
+from .school import look, profile_name
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,7 @@ def _server_error(error: InternalServerError):
             message=SERVER_ERROR,
             school_name=profile_name(),
             current_user=AnonymousUserMixin(),
+            **look(),
         )
     except Exception:  # the last resort must answer, whatever went wrong
         log.exception("the server error page itself failed")

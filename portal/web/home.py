@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..services import overview
+from ..services.agreements import AUDIENCE_LABELS
 from .access import STAFF, allow, public
+from .agreement_records import rule_key
+from .agreements import all_rules
 from .database import get_db
+from .lessons import curriculum
+from .policies import content, today
 
 bp = Blueprint("home", __name__)
 
@@ -80,13 +95,9 @@ STAFF_LINKS = (
     ),
     ("agreements.mine", "Your staff agreement", "What you have agreed to, and when.", STAFF),
     ("auth.change_password", "Change your password", "", STAFF),
-    (
-        "auth.account_two_factor",
-        "Two-factor sign-in",
-        "Turn it on, or move it to a new phone.",
-        STAFF,
-    ),
 )
+# Who sees the figures at a glance: those who may open the pages the figures link to.
+LEADS = ("ict_lead", "admin")
 
 
 @bp.get("/")
@@ -95,6 +106,16 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for(HOMES[current_user.role]))
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.get("/school-badge")
+@public
+def badge():
+    """The school's badge from its profile, shown in the header of every page."""
+    found = current_app.extensions["esafety.content"].profile.brand.badge
+    if found is None:
+        abort(404)
+    return send_file(found, max_age=3600)
 
 
 @bp.get("/healthz")
@@ -111,8 +132,28 @@ def healthz():
 @allow(*STAFF)
 def staff():
     links = [
-        (endpoint, label, hint)
+        (url_for(endpoint), label, hint)
         for endpoint, label, hint, roles in STAFF_LINKS
         if current_user.role in roles and endpoint in current_app.view_functions
     ]
-    return render_template("home/staff.html", staff_links=links)
+    links.append(_two_factor_link())
+    figures = None
+    if current_user.role in LEADS:
+        figures = overview.overview(
+            get_db(), content(), curriculum(), all_rules(), current_user.school_id, today()
+        )
+    return render_template(
+        "home/staff.html",
+        staff_links=links,
+        figures=figures,
+        rule_key=rule_key,
+        audience_labels=AUDIENCE_LABELS,
+    )
+
+
+def _two_factor_link() -> tuple[str, str, str]:
+    """Offer to turn two-factor sign-in on only to someone who does not have it yet."""
+    url = url_for("auth.account_two_factor")
+    if current_user.principal.totp_secret:
+        return url, "Move two-factor sign-in to a new app", "For when you change your phone."
+    return url, "Turn on two-factor sign-in", "A code from your phone as well as your password."

@@ -43,11 +43,12 @@ def deliver_once(app: Flask, transport: mail.Transport) -> int:
 class MailThread(threading.Thread):
     """Delivers what is due every `interval` seconds until stopped or the process ends."""
 
-    def __init__(self, app: Flask, interval: float = 2.0):
+    def __init__(self, app: Flask, interval: float = 2.0, transport: mail.Transport | None = None):
         super().__init__(name="esafety-mail", daemon=True)
         self.app = app
         self.interval = interval
-        self.transport = app_transport(app)  # a bad setting fails at start, not silently
+        # Built now, so a bad setting fails at start, not silently.
+        self.transport = transport or app_transport(app)
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -63,7 +64,9 @@ class MailThread(threading.Thread):
         self.join(timeout)
 
 
-def start_mail_thread(app: Flask, interval: float = 2.0) -> MailThread:
-    thread = MailThread(app, interval)
+def start_mail_thread(
+    app: Flask, interval: float = 2.0, transport: mail.Transport | None = None
+) -> MailThread:
+    thread = MailThread(app, interval, transport)
     thread.start()
     return thread

@@ -7,20 +7,32 @@ holds one; otherwise (a trust's install, or a database that cannot answer) the p
 
 from __future__ import annotations
 
-import base64
+from typing import Any
 
 from flask import Flask, current_app
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..content.profile import BADGE_TYPES
+from ..content.brand import portal_css
 from ..models import School
 from .database import get_db
 
 
 def init_app(app: Flask) -> None:
-    app.context_processor(lambda: {"school_name": school_name(), "school_badge": badge_src()})
+    app.context_processor(_school_and_look)
+
+
+def _school_and_look() -> dict[str, Any]:
+    return {"school_name": school_name(), **look()}
+
+
+def look() -> dict[str, Any]:
+    """The school's colours and badge, from the profile the site is built from too: read at
+    start, so even the server error page has them."""
+    brand = current_app.extensions["esafety.content"].profile.brand
+    return {"brand": brand, "brand_style": Markup(portal_css(brand))}  # noqa: S704 - hex colours
 
 
 def profile_name() -> str:
@@ -38,17 +50,3 @@ def school_name() -> str:
         db.rollback()
         return profile_name()
     return names[0] if len(names) == 1 else profile_name()
-
-
-def badge_src() -> str | None:
-    """The badge as a data: address, made once: the portal's pages load pictures only from
-    itself, and the badge lives in the policies folder, not among the portal's files."""
-    cache = current_app.extensions.setdefault("esafety.badge", {})
-    if "src" not in cache:
-        path = current_app.extensions["esafety.content"].profile.badge
-        if path is None:
-            cache["src"] = None
-        else:
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
-            cache["src"] = f"data:{BADGE_TYPES[path.suffix.lower()]};base64,{data}"
-    return cache["src"]

@@ -72,3 +72,21 @@ def test_the_ict_lead_drills_from_the_heatmap_to_a_pupil_and_downloads_the_csv(
     lead.check()
     lead.close()
     assert lead.problems == []
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """Pages in a PDF Chromium wrote (each page is one `/Type /Page` object)."""
+    return len(re.findall(rb"/Type\s*/Page\b", pdf))
+
+
+@pytest.mark.parametrize("period", ["term", "all"])
+def test_the_governors_report_prints_on_at_most_two_a4_pages(browser, portal_url, period):
+    url, _ = portal_url
+    lead = Visit(browser, DESKTOP)
+    sign_in_staff(lead, url, "ict@oakfield.example.org", "ict_lead")
+    lead.page.goto(f"{url}/coverage/report?period={period}")
+    headline = lead.page.get_by_role("listitem").filter(has_text="of outcomes secure, counting all")
+    assert headline.is_visible()
+    pages = pdf_pages(lead.page.pdf(format="A4"))
+    lead.close()
+    assert 1 <= pages <= 2, f"{pages} pages"

@@ -46,7 +46,7 @@ def test_the_outbox_never_holds_a_working_sign_in_link(app, client, db, parent, 
     # Someone with a copy of the database tries what it holds as the token: nothing works.
     for guess in (queued.link_nonce, TOKEN_MARK):
         assert client.get(f"/parents/link/{guess}").status_code == 410
-    folder = tmp_path / "sent"
+    folder = tmp_path / "sent"  # this test's own: mail files are never overwritten
     assert deliver_once(app, FileTransport(folder)) == 1
     (sent,) = messages(db)
     assert sent.sent_at is not None

@@ -222,3 +222,21 @@ def test_esafety_coverage_rebuild_and_summary(
     assert "Oakfield School" in summary.output
     oakfield = next(line for line in lines if line.startswith("Oakfield School"))
     assert oakfield.split()[-3:] == ["7", "67%", "25%"]  # 8 of 12 taught, 3 of 12 secure
+
+
+def test_esafety_coverage_summary_only_reads_so_needs_no_secret_key(
+    app, hand_made_school, small_curriculum_tree, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from portal.cli import main
+
+    monkeypatch.setenv("ESAFETY_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("ESAFETY_CURRICULUM_DIR", str(small_curriculum_tree.folder))
+    for name in ("SECRET_KEY", "DEMO", "POLICIES_DIR"):
+        monkeypatch.delenv(f"ESAFETY_{name}", raising=False)
+    summary = CliRunner().invoke(main, ["coverage", "summary"])
+    assert summary.exit_code == 0, summary.output
+    assert "SECRET_KEY" not in summary.output
+    oakfield = next(line for line in summary.output.splitlines() if line.startswith("Oakfield"))
+    assert oakfield.split()[-3:] == ["7", "67%", "25%"]

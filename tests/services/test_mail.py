@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import email.utils
 import shutil
 import smtplib
 import socket
@@ -12,6 +13,7 @@ import ssl
 import subprocess
 import threading
 import time
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,13 @@ from sqlalchemy import select
 from portal.cli import main
 from portal.models import OutboxMessage, utcnow
 from portal.services import mail
-from portal.services.mail import deliver_pending, queue_mail, retry_delay, transport_from_url
+from portal.services.mail import (
+    FileTransport,
+    deliver_pending,
+    queue_mail,
+    retry_delay,
+    transport_from_url,
+)
 from portal.web.mailer import start_mail_thread
 
 FROM = "Oakfield School <no-reply@oakfield.example.org>"
@@ -268,7 +276,7 @@ def test_the_file_transport_writes_each_message_as_a_readable_eml_file(app, db, 
     folder = Path(app.config["SMTP_URL"].removeprefix("file://"))
     transport = transport_from_url(app.config["SMTP_URL"])
     assert deliver_pending(sessions, transport, mail_from=FROM) == 1
-    path = folder / f"{outbox_id}.eml"
+    [path] = folder.glob(f"*-{outbox_id:06d}-sign-in-to-oakfield-school-0.eml")
     text = path.read_text()
     assert f"https://portal.example.org/parents/link/{'x' * 60}0" in text  # whole, not wrapped
     written = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
@@ -280,7 +288,48 @@ def test_the_file_transport_writes_each_message_as_a_readable_eml_file(app, db, 
     message.sent_at = None
     db.commit()
     assert deliver_pending(sessions, transport, mail_from=FROM) == 1
-    assert [p.name for p in folder.iterdir()] == [f"{outbox_id}.eml"]
+    assert [p.name for p in folder.iterdir()] == [path.name]
+
+
+def test_the_files_are_named_by_time_so_a_fresh_outbox_never_overwrites_one(tmp_path):
+    announced = []
+    transport = FileTransport(tmp_path, announce=announced.append)
+
+    def message(when: dt.datetime, subject: str) -> EmailMessage:
+        written = EmailMessage()
+        written["Subject"] = subject
+        written["Date"] = email.utils.format_datetime(when.replace(tzinfo=dt.UTC))
+        written.set_content("Hello")
+        return written
+
+    first_run = dt.datetime(2026, 12, 2, 23, 55, 1)
+    transport.send(1, message(first_run, "Sign in to Oakfield: your link!"))
+    transport.send(2, message(first_run + dt.timedelta(seconds=5), "Please read and sign"))
+    # The demo starts again with an empty outbox: number 1 again, later.
+    transport.send(1, message(first_run + dt.timedelta(hours=1), "Sign in to Oakfield"))
+    names = sorted(path.name for path in tmp_path.iterdir())
+    assert names == [
+        "20261202-235501-000001-sign-in-to-oakfield-your-link.eml",
+        "20261202-235506-000002-please-read-and-sign.eml",
+        "20261203-005501-000001-sign-in-to-oakfield.eml",
+    ]
+    assert [path.name for path in announced] == names
+
+
+def test_the_demo_prints_the_newest_emails_file(tmp_path, capsys):
+    from portal.cli import announce_email
+
+    transport = FileTransport(tmp_path, announce=announce_email)
+    written = EmailMessage()
+    written["Subject"] = "Sign in to Oakfield"
+    written["Date"] = email.utils.format_datetime(
+        dt.datetime(2026, 12, 2, 23, 55, 1, tzinfo=dt.UTC)
+    )
+    written.set_content("Hello")
+    transport.send(123, written)
+    path = tmp_path / "20261202-235501-000123-sign-in-to-oakfield.eml"
+    assert path.is_file()
+    assert f"New email (the newest; its link is inside): {path}" in capsys.readouterr().out
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -420,15 +469,15 @@ def test_send_mail_command_explains_a_bad_setting(app, database_url, monkeypatch
 
 def test_the_mail_thread_delivers_in_the_background(app, db):
     (outbox_id,) = queue(db)
-    path = Path(app.config["SMTP_URL"].removeprefix("file://")) / f"{outbox_id}.eml"
+    folder = Path(app.config["SMTP_URL"].removeprefix("file://"))
     thread = start_mail_thread(app, interval=0.05)
     try:
         deadline = time.monotonic() + 10
-        while not path.exists() and time.monotonic() < deadline:
+        while not list(folder.glob(f"*-{outbox_id:06d}-*.eml")) and time.monotonic() < deadline:
             time.sleep(0.02)
     finally:
         thread.stop(timeout=10)
-    assert path.exists()
+    assert list(folder.glob(f"*-{outbox_id:06d}-*.eml"))
     assert not thread.is_alive()
     assert row(db, outbox_id).sent_at is not None
 

@@ -179,3 +179,14 @@ def test_the_navigation_lists_every_policy_under_policies(demo_site, project):
     footer = read(demo_site, "policies/e-safeguarding")
     assert "Previous" in footer
     assert "Next" in footer
+
+
+def test_the_site_wears_the_schools_name_colours_and_badge(demo_site, project):
+    brand = load_content(project / "policies").profile.brand
+    css = (demo_site / "stylesheets/school.css").read_text()
+    assert f"--md-primary-fg-color: {brand.primary};" in css
+    assert (demo_site / "assets/school-badge.svg").read_bytes() == brand.badge.read_bytes()
+    home = (demo_site / "index.html").read_text(encoding="utf-8")
+    assert 'href="stylesheets/school.css"' in home
+    assert f'<img src="assets/school-badge.svg" alt="{brand.name} badge">' in home
+    assert f"<title>Home - {brand.short_name} e-safety policies</title>" in home

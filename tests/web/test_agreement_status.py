@@ -116,7 +116,7 @@ def test_the_csv_export_neutralises_formulas(client, db, school, lead):
     waiting.first_name, waiting.last_name = '=HYPERLINK("http://evil")', "+1"
     lonely.first_name, lonely.last_name = "@SUM(A1)", "-2"
     db.commit()
-    response = client.get("/agreements/status.csv?agreement=pupil-aup-4-7")
+    response = client.get("/agreements/status.csv?agreement=pupil-aup-4-7&show=everyone")
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
@@ -130,6 +130,33 @@ def test_the_csv_export_neutralises_formulas(client, db, school, lead):
     for row in rows[1:]:
         for cell in row:
             assert cell[:1] not in ("=", "+", "-", "@"), cell
+
+
+def csv_names(response) -> list[str]:
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    return [row[3] for row in rows[1:]]
+
+
+def test_the_csv_and_the_printed_list_hold_the_list_on_screen(client, school, lead):
+    base = "/agreements/status?agreement=pupil-aup-4-7"
+    page = html(client.get(base))
+    link = re.search(r'href="(/agreements/status\.csv[^"]*)">Download this list as CSV', page)
+    assert sorted(csv_names(client.get(link.group(1).replace("&amp;", "&")))) == [
+        "Lonely Test",
+        "Waiting Test",
+    ]
+    one_class = html(client.get(f"{base}&class_id={school['r2'].id}&show=pending"))
+    link = re.search(r'href="(/agreements/status\.csv[^"]*)"', one_class).group(1)
+    assert csv_names(client.get(link.replace("&amp;", "&"))) == ["Lonely Test"]
+    printed = re.search(r'href="(/agreements/status/print[^"]*)"', one_class).group(1)
+    printed_page = html(client.get(printed.replace("&amp;", "&")))
+    assert "Not signed: Pupil acceptable use policy (ages 4 to 7)" in printed_page
+    assert "Lonely Test" in printed_page
+    assert "Waiting Test" not in printed_page
+    everyone = html(client.get(f"{base}&show=everyone"))
+    assert "Everyone, signed or not: 3" in everyone
+    link = re.search(r'href="(/agreements/status\.csv[^"]*)"', everyone).group(1)
+    assert len(csv_names(client.get(link.replace("&amp;", "&")))) == 3
 
 
 def test_a_printable_list_of_who_is_missing(client, school, lead):
@@ -155,12 +182,12 @@ def test_reminders_go_to_pending_families_at_most_once_a_week(client, db, school
     assert "Waiting" in mail[0].body
     flashed = html(client.get(first.headers["Location"]))
     assert "Reminders queued: 1." in flashed
-    assert "1 have no email address" in flashed
+    assert "1 family has no email address" in flashed
 
     again = client.submit(
         "/agreements/status", {}, action="/agreements/status/remind?agreement=pupil-aup-4-7"
     )
-    assert "1 had a reminder in the last week" in html(client.get(again.headers["Location"]))
+    assert "1 family had a reminder in the last week" in html(client.get(again.headers["Location"]))
     assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
     db.execute(update(ReminderSent).values(sent_at=ReminderSent.sent_at - dt.timedelta(days=8)))

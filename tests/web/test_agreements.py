@@ -696,7 +696,9 @@ def test_visitors_volunteers_and_governors_are_added_and_their_agreement_recorde
     )
     assert added.status_code == 302
     url = added.headers["Location"]
-    assert "Code of conduct for visitors and volunteers" in html(client.get(url))
+    page = html(client.get(url))
+    assert "Code of conduct for visitors and volunteers" in page
+    assert "Val Unteer is added as a volunteer." in page
     client.submit(
         url, {"part_visitor_aup_self": "y", "method": "in-person", "signed_name": "Val Unteer"}
     )
@@ -705,7 +707,9 @@ def test_visitors_volunteers_and_governors_are_added_and_their_agreement_recorde
     listing = html(client.get("/agreements/visitors"))
     assert "Code of conduct for visitors and volunteers: Signed" in listing
     governor = client.submit("/agreements/visitors", {"name": "Gov Ernor", "kind": "governor"})
-    assert "Staff acceptable use policy" in html(client.get(governor.headers["Location"]))
+    page = html(client.get(governor.headers["Location"]))
+    assert "Staff acceptable use policy" in page
+    assert "Gov Ernor is added as a governor." in page
 
 
 def test_another_schools_people_cannot_be_recorded(client, db, family, teacher):

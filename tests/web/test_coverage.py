@@ -131,6 +131,22 @@ def test_the_class_csv_has_one_row_per_class_and_strand(lead):
     ]
 
 
+def test_the_dashboards_downloads_follow_its_columns_and_period(lead):
+    for columns, rows, heading in (("year", "years", "Year group"), ("class", "classes", "Class")):
+        page = lead.get(f"/coverage/?by={columns}&period=term").get_data(as_text=True)
+        link = re.search(r'href="([^"]*)">Download CSV: one row per ([^<]*) and strand', page)
+        assert link.group(2) == ("year group" if columns == "year" else "class")
+        assert f"rows={rows}" in link.group(1)
+        assert "period=term" in link.group(1)
+        found = read_csv(lead.get(link.group(1).replace("&amp;", "&")))
+        assert found[0][0] == heading
+    years = read_csv(lead.get("/coverage/export.csv?rows=years"))
+    assert years[1:] == [
+        ["Reception", "5", "Online relationships", "2", "80", "30"],
+        ["Year 3", "2", "Online relationships", "1", "0", "0"],
+    ]
+
+
 def test_a_pupils_record_shows_their_work_and_is_logged(lead, db, hand_made_school):
     pupil = hand_made_school.pupils["D"]
     page = text_of(lead.get(f"/coverage/pupils/{pupil.id}").get_data(as_text=True))
@@ -155,11 +171,17 @@ def test_the_governors_report_has_headlines_and_the_change_since_last_term(lead)
     page = lead.get("/coverage/report?period=all").get_data(as_text=True)
     text = text_of(page)
     assert "report for governors" in text
-    assert "7 pupils on roll" in text
-    assert "25% of outcomes secure in this period" in text
+    assert "7 pupils on roll today" in text
+    assert "25% of outcomes secure, counting all work so far" in text
     # All the work happened this term, so the start of term stood at 0%.
     assert "0% at the start of this term" in text
-    assert "25% now (up 25 points)" in text
+    assert "25% today (up 25 points)" in text
+    assert "Secure today" in text
+    this_term = text_of(lead.get("/coverage/report?period=term").get_data(as_text=True))
+    # Every percentage says which work it counts: this term's, or all of it.
+    assert "25% of outcomes secure, counting work done this term (from" in this_term
+    assert "25% of outcomes secure, counting all work so far" in this_term
+    assert "Percentage of outcomes secure, counting work done this term (from" in this_term
     assert "@media print" not in page  # print styles live in the stylesheet
     assert 'report-page"' in page
 
