@@ -165,7 +165,12 @@ def current_page(policy: Policy, as_of: dt.date, portal_url: str) -> str:
     current = policy.current(as_of)
     lines = [f"# {policy.title}", "", policy.summary, ""]
     shown_text = current or (policy.published[0] if policy.published else None)
-    later = [v for v in policy.published if shown_text is None or v.sort_key > shown_text.sort_key]
+    later = [
+        v
+        for v in policy.published
+        if (shown_text is None or v.sort_key > shown_text.sort_key)
+        and not policy.replaced_before_start(v)
+    ]
     for version in later:
         link = f"[Read version {version.version}]({_version_link(policy, version)})."
         coming = (
@@ -223,6 +228,16 @@ def version_page(policy: Policy, version: PolicyVersion, as_of: dt.date, portal_
     successor = policy.successor(version)
     until = in_force_until(policy, version)
     lines = [f"# {policy.title}: version {version.version}", ""]
+    if policy.replaced_before_start(version):
+        corrected = _corrected_by(policy, version)
+        note = (
+            '<div class="admonition warning" markdown="1">\n\n'
+            '<p class="admonition-title">This version never came into force</p>\n\n'
+            f"{corrected[0].upper()}{corrected[1:]}. "
+            f"[Read the current version](/policies/{policy.slug}/index.md).\n\n</div>"
+        )
+        lines += [note, "", *_facts(policy, version, as_of)]
+        return "\n".join([*lines, version.text])
     banners = [
         (
             '<p class="admonition-title">Not yet in force</p>\n\n'
@@ -255,6 +270,15 @@ def version_page(policy: Policy, version: PolicyVersion, as_of: dt.date, portal_
     lines += _facts(policy, version, as_of)
     lines += _sign_link(policy, portal_url, version, as_of)
     return "\n".join([*lines, version.text])
+
+
+def _corrected_by(policy: Policy, version: PolicyVersion) -> str:
+    successor = policy.successor(version)
+    assert successor is not None
+    return (
+        f"version {successor.version} replaced it before its first day, and comes into force on "
+        f"{format_date(successor.effective_from)} in its place"
+    )
 
 
 def changes_page(policy: Policy, version: PolicyVersion) -> str:
@@ -355,7 +379,9 @@ def _facts(policy: Policy, version: PolicyVersion, as_of: dt.date) -> list[str]:
     )
     until = in_force_until(policy, version)
     in_force = format_date(version.effective_from)
-    if until is not None:
+    if policy.replaced_before_start(version):
+        in_force = f"never: {_corrected_by(policy, version)}"
+    elif until is not None:
         in_force += f" until {format_date(until - dt.timedelta(days=1))}"
     facts = [
         ("Version", version.version),
@@ -389,26 +415,31 @@ def _sign_link(
 
 
 STATUSES = ("Coming", "Current", "Superseded")
+NEVER_IN_FORCE = "Corrected before its start"
 
 
 def _history(policy: Policy, as_of: dt.date) -> list[str]:
     rows = []
     for version in reversed(policy.published):
         until = in_force_until(policy, version)
-        status = "".join(
-            [
-                shown("Coming", None, version.effective_from, as_of, css="status-coming"),
-                shown(
-                    "Current",
-                    version.effective_from,
-                    until,
-                    as_of,
-                    css="status-current",
-                ),
-                shown("Superseded", until, None, as_of, css="status-superseded")
-                if until is not None
-                else "",
-            ]
+        status = (
+            NEVER_IN_FORCE
+            if policy.replaced_before_start(version)
+            else "".join(
+                [
+                    shown("Coming", None, version.effective_from, as_of, css="status-coming"),
+                    shown(
+                        "Current",
+                        version.effective_from,
+                        until,
+                        as_of,
+                        css="status-current",
+                    ),
+                    shown("Superseded", until, None, as_of, css="status-superseded")
+                    if until is not None
+                    else "",
+                ]
+            )
         )
         link = f"[{version.version}]({_version_link(policy, version)})"
         changes = (

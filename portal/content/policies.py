@@ -86,7 +86,18 @@ class Policy:
         return in_force[-1] if in_force else None
 
     def upcoming(self, as_of: dt.date) -> tuple[PolicyVersion, ...]:
-        return tuple(v for v in self.published if v.effective_from > as_of)
+        """Versions still to come into force (one corrected before its first day never will)."""
+        return tuple(
+            v
+            for v in self.published
+            if v.effective_from > as_of and not self.replaced_before_start(v)
+        )
+
+    def replaced_before_start(self, version: PolicyVersion) -> bool:
+        """A later version starts on or before this one's first day: it never comes into force,
+        so it is not announced, though its page stays readable."""
+        after = self.successor(version)
+        return after is not None and after.effective_from <= version.effective_from
 
     def predecessor(self, version: PolicyVersion) -> PolicyVersion | None:
         earlier = [v for v in self.published if v.sort_key < version.sort_key]

@@ -41,7 +41,7 @@ def test_parents_who_signed_in_september_are_asked_again_in_january(app, db):
         if r.policy.slug == "parent-agreement"
     )
     assert before.current.version == "2026.09"
-    assert after.current.version == "2027.01"
+    assert after.current.version == "2027.01.1"  # 2027.01, corrected before its first day
     assert agreements.status_of(db, before, signer) == "signed"
     assert agreements.status_of(db, after, signer) == "older"  # signed an earlier version
     assert agreements.last_signed_version(db, after, "parent", signer.id).version == "2026.09"

@@ -129,14 +129,35 @@ def test_the_site_built_earlier_and_the_portal_agree_on_every_policy(app, db, co
 def test_the_january_versions_take_over_on_their_start_day_and_not_before(content):
     pages = site_pages(content, BUILT_ON, "https://portal.example.org")
     before, on = START - dt.timedelta(days=1), START
-    for slug, old in [
-        ("e-safeguarding", "2026.09"),
-        ("staff-aup", "2026.09"),
-        ("parent-agreement", "2026.09"),
-        ("visitor-aup", "2025.09"),
+    for slug, old, new in [
+        ("e-safeguarding", "2026.09", "2027.01"),
+        ("staff-aup", "2026.09", "2027.01"),
+        # Corrected before its start: the correction, starting the same day, is what is shown.
+        ("parent-agreement", "2026.09", "2027.01.1"),
+        ("visitor-aup", "2025.09", "2027.01"),
     ]:
         assert site_in_force(pages, slug, before) == old
-        assert site_in_force(pages, slug, on) == "2027.01"
+        assert site_in_force(pages, slug, on) == new
+
+
+def test_a_version_corrected_before_its_first_day_is_never_announced_or_in_force(content):
+    """The parent agreement's 2027.01 was replaced by 2027.01.1, starting the same day."""
+    pages = site_pages(content, BUILT_ON, "https://portal.example.org")
+    before, on = START - dt.timedelta(days=1), START
+    current = pages["policies/parent-agreement/index.md"]
+    for day in (before, on):
+        announced = " ".join(item["text"] for item in seen_on(current, day))
+        assert "Version 2027.01.1" in announced
+        assert "Version 2027.01 " not in announced
+    corrected = pages["policies/parent-agreement/2027.01/index.md"]
+    assert "This version never came into force" in corrected  # on every day alike
+    assert "never: version 2027.01.1 replaced it before its first day" in corrected
+    for day in (before, on):
+        shown_then = " ".join(item["text"] for item in seen_on(corrected, day))
+        assert "Not yet in force" not in shown_then
+        assert "current version" not in shown_then
+        assert "Read and sign online" not in shown_then
+    assert 'data-version="2027.01">Corrected before its start</span>' in current
 
 
 def test_the_sign_link_and_banners_follow_the_day_not_the_build(content):
