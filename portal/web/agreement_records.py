@@ -32,7 +32,7 @@ from ..models import (
     SchoolClass,
     Visitor,
 )
-from ..services import agreements, audit, consents, on_behalf, parents, reminders
+from ..services import agreements, audit, consents, on_behalf, parents, refusals, reminders
 from ..services.acceptance import METHODS, Entry, Outcome, Signature, record_and_commit
 from ..services.agreements import (
     COUNTERSIGN,
@@ -69,6 +69,7 @@ HEADINGS = {
     "awaiting-parent": "Only the pupil",
     "awaiting-pupil": "Only a parent",
     "older": "Earlier version",
+    "declined": "Declined",
     "pending": "Not signed",
 }
 
@@ -165,8 +166,15 @@ def status():
 def _columns(rule: Rule) -> list[str]:
     """The statuses an agreement's people can be in, for its table."""
     if rule.two_part:
-        return ["countersigned", "awaiting-parent", "awaiting-pupil", "older", "pending"]
-    return ["signed", "older", "pending"]
+        return [
+            "countersigned",
+            "awaiting-parent",
+            "awaiting-pupil",
+            "older",
+            "declined",
+            "pending",
+        ]
+    return ["signed", "older", "declined", "pending"]
 
 
 def _parents_for(rule: Rule, rows: list[Any]) -> dict[int, list[Parent]]:
@@ -251,6 +259,7 @@ def export_csv():
             "Name",
             "Status",
             "Last signed (UK time)",
+            "Recorded for them",
             "Parents and carers",
         ],
         (
@@ -261,6 +270,7 @@ def export_csv():
                 row.name,
                 STATUSES[row.status],
                 local_time_filter(row.last_signed),
+                on_behalf.label(row.method, row.recorded_by),
                 "; ".join(parent.name for parent in carers.get(row.subject_id, [])),
             )
             for row in rows
@@ -484,6 +494,46 @@ def withdraw(kind: str, person_id: int):
     )
     flash(f"Withdrawn. {person.name}'s agreement is pending again.")
     return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
+
+
+class DeclineForm(FlaskForm):
+    part = HiddenField()
+    method = RadioField(
+        "How did they tell you?",
+        choices=choices([("paper", METHODS["paper"]), ("in-person", METHODS["in-person"])]),
+        validators=[InputRequired("Choose how they told you.")],
+    )
+    remark = TextAreaField(
+        "What did they say?",
+        filters=[strip],
+        validators=[DataRequired("Say how they told you."), Length(max=1000)],
+    )
+
+
+@bp.post("/people/<kind>/<int:person_id>/decline")
+@allow(*STAFF)
+def decline(kind: str, person_id: int):
+    """Record a refusal given on paper or in person: shown as Declined, with the remark."""
+    person = _person(kind, person_id)
+    db = get_db()
+    if not on_behalf.may_record_for(db, current_user.principal, kind, person):
+        abort(403)
+    form = DeclineForm()
+    to_do = {_part_key(p): p for p in agreements.parts_about(db, all_rules(), person) if not p.done}
+    part = to_do.get(form.part.data or "") or abort(404)
+    back = redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
+    if not form.validate_on_submit():
+        flash("Nothing was recorded: choose how they told you, and say what they said.")
+        return back
+    try:
+        refusals.decline(
+            db, part, current_user.principal, method=form.method.data, remark=form.remark.data
+        )
+    except refusals.RefusalError as error:
+        flash(f"Nothing was recorded: {error}")
+        return back
+    flash(f"Recorded: {person.name} declined the {part.rule.policy.title}.")
+    return back
 
 
 def _history(kind: str, subject_id: int) -> list[dict[str, Any]]:
