@@ -62,6 +62,9 @@ PART_LABELS = {
     COUNTERSIGN: "a parent's or carer's countersignature",
 }
 KIND_LABELS = {"pupil": "Pupil", "parent": "Parent or carer", "staff": "Staff", "visitor": ""}
+ACKNOWLEDGE = (
+    "I hold their signed slip (paper), or they told me themselves that they agree (in person)"
+)
 # Column headings for the counts table (the full words are in the list below it).
 HEADINGS = {
     "signed": "Signed",
@@ -333,6 +336,12 @@ def _record_form(to_do: list) -> FlaskForm:
             filters=[strip],
             validators=[Optional(), Length(max=1000)],
         )
+        acknowledged = BooleanField(
+            ACKNOWLEDGE,
+            validators=[
+                DataRequired("Tick to confirm you hold the signed slip, or heard them agree.")
+            ],
+        )
 
     for part in to_do:
         setattr(
@@ -378,14 +387,15 @@ def person(kind: str, person_id: int):
         flash(f"Nothing was recorded: {person.name} has nothing left to agree to.")
         return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
     chosen = [part for part in to_do if form[_part_key(part)].data] if to_do else []
-    if form.validate_on_submit():
+    if form.is_submitted():
+        valid = form.validate()  # every problem at once, the acknowledgement's too
         if not chosen:
             form[_part_key(to_do[0])].errors.append("Tick what they agreed to.")
         elif needs_remark and not form.remark.data:
             form.remark.errors.append(
                 "Say why you are recording a colleague's own agreement for them."
             )
-        else:
+        elif valid:
             _record_for(person, kind, chosen, form)
             flash(f"Recorded for {person.name}.")
             return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
@@ -600,6 +610,14 @@ def class_slips():
         if not ticked:
             flash("Nothing was recorded: tick the children whose slips came back.")
             return redirect(url_for("agreement_records.class_slips", class_id=school_class.id))
+        if request.form.get("confirm") != "yes":  # first show who will be recorded
+            return render_template(
+                "agreement_records/slips_confirm.html",
+                form=form,
+                school_class=school_class,
+                ticked=[(rule, row, _still_to_do(rule, row.status)) for rule, row in ticked],
+                part_labels=PART_LABELS,
+            )
         outcomes = _record_slips(school_class, ticked, form.remark.data or None)
         new = len({o.record.subject_id for o in outcomes if o.new})
         flash(f"Recorded returned slips for {new} {'child' if new == 1 else 'children'}.")

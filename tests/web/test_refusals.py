@@ -116,3 +116,19 @@ def test_staff_record_a_refusal_only_with_a_remark(client, db, family):
     assert "Paper slip, recorded by Ms Khan" in page
     report = text(client.get("/agreements/status?agreement=pupil-aup-4-7&show=declined"))
     assert "Paper slip, recorded by Ms Khan" in report
+
+
+def test_a_slip_is_recorded_only_when_staff_say_they_hold_it(client, db, family):
+    sign_in_as(client, db, family["lead"])
+    url = f"/agreements/people/pupil/{family['child'].id}"
+    ticks = {"part_pupil_aup_4_7_parent": "y", "method": "paper"}
+    refused = client.submit(url, ticks)
+    assert refused.status_code == 400
+    assert "Tick to confirm you hold the signed slip, or heard them agree." in text(refused)
+    done = client.submit(url, {**ticks, "acknowledged": "y"}, follow_redirects=True)
+    assert "Paper slip, recorded by Ms Khan" in text(done)
+    rows = list(
+        csv.reader(io.StringIO(client.get("/agreements/status.csv?agreement=pupil-aup-4-7").text))
+    )
+    amira = next(row for row in rows if "Amira" in row[rows[0].index("Name")])
+    assert amira[rows[0].index("Recorded for them")] == "Paper slip, recorded by Ms Khan"
