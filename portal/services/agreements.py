@@ -563,6 +563,56 @@ def status_total(db: Session, rule: Rule, school_id: int, class_id: int | None =
     return _counts(total, None, "Everyone")
 
 
+@dataclass(frozen=True)
+class VersionCount:
+    """How many people's newest agreement is to one version; superseded when not current."""
+
+    version_id: int
+    version: PolicyVersion
+    count: int
+    superseded: bool
+
+
+def version_counts(
+    db: Session, rule: Rule, school_id: int, class_id: int | None = None
+) -> list[VersionCount]:
+    """For each recorded version, newest first, how many people last agreed to it: one
+    aggregate query (a parent with children in two classes is counted once)."""
+    rows = people(rule, school_id, class_id).subquery()
+    each = select(rows.c.subject_id, rows.c.version_id).distinct().subquery()
+    counts = dict(
+        db.execute(
+            select(each.c.version_id, func.count())
+            .where(each.c.version_id.is_not(None))
+            .group_by(each.c.version_id)
+        ).all()
+    )
+    newest_first = sorted(
+        rule.versions_by_id.items(), key=lambda item: item[1].sort_key, reverse=True
+    )
+    return [
+        VersionCount(version_id, version, counts.get(version_id, 0), version_id != rule.current_id)
+        for version_id, version in newest_first
+        if version.sort_key <= rule.current.sort_key
+    ]
+
+
+def on_superseded(
+    db: Session, rule: Rule, school_id: int, class_id: int | None = None
+) -> dict[int, list[Any]]:
+    """The people whose newest agreement is to a superseded version, by version id."""
+    rows = people(rule, school_id, class_id).subquery()
+    found: dict[int, list[Any]] = {}
+    for row in db.execute(
+        select(rows.c.subject_id, rows.c.name, rows.c.version_id)
+        .distinct()
+        .where(rows.c.version_id.is_not(None), rows.c.version_id != rule.current_id)
+        .order_by(rows.c.version_id, rows.c.name)
+    ):
+        found.setdefault(row.version_id, []).append(row)
+    return found
+
+
 def missing(
     db: Session,
     rule: Rule,

@@ -136,6 +136,7 @@ def status():
         return render_template("agreement_records/status.html", rule=None, rules=[])
     rule = _chosen(rules)
     school_class = _chosen_class(rule)
+    class_id = school_class.id if school_class else None
     show = request.args.get("show") if request.args.get("show") in STATUSES else None
     by_group, total = agreements.status_counts(
         db, rule, school_id, school_class.id if school_class else None
@@ -163,6 +164,8 @@ def status():
         columns=_columns(rule),
         headings=HEADINGS,
         filters=_filters(rule, school_class),
+        versions=agreements.version_counts(db, rule, school_id, class_id),
+        superseded=agreements.on_superseded(db, rule, school_id, class_id),
     )
 
 
