@@ -149,6 +149,14 @@ SETTINGS = (
         90,
         "Days a sent email (and the note of a reminder sent) is kept in the outbox.",
     ),
+    Setting(
+        "CARERS_DISAGREE",
+        "agreed-stands",
+        "What counts when two carers disagree about a child's agreement (one agreed, the other "
+        "declined or took theirs back): `agreed-stands` keeps the agreement given, and each "
+        "carer's no is recorded as theirs; `no-stands` lets the newer no count for the child "
+        "until a carer agrees again.",
+    ),
     Setting("RETAIN_AUDIT_YEARS", 2, "Years audit log events are kept."),
     Setting(
         "DEMO", False, "Demo mode: plain-HTTP cookies and mail written to files. Never in real use."

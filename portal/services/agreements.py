@@ -37,7 +37,9 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -54,7 +56,10 @@ SCHOOL_YEAR_STARTS = (9, 1)  # 1 September
 SELF = "self"
 PARENT = "parent"  # a parent or carer accepting for a child aged 4 to 7
 COUNTERSIGN = "countersign"  # a parent or carer countersigning for a child aged 7 to 11
-ACCEPT, WITHDRAW = "accept", "withdraw"
+ACCEPT, WITHDRAW, DECLINE = "accept", "withdraw", "decline"
+# When two carers disagree about a child's part (one agreed, the other declined or withdrew):
+# "agreed-stands" keeps the agreement that was given; "no-stands" lets the newer no win.
+CARERS_RULES = ("agreed-stands", "no-stands")
 
 SUBJECTS: dict[str, type] = {"pupil": Pupil, "parent": Parent, "staff": Staff, "visitor": Visitor}
 
@@ -64,6 +69,7 @@ STATUSES = {
     "awaiting-parent": "Pupil signed; waiting for a parent or carer",
     "awaiting-pupil": "Parent or carer signed; waiting for the pupil",
     "older": "Signed an earlier version",
+    "declined": "Declined",
     "pending": "Not signed",
 }
 COMPLETE = ("signed", "countersigned")
@@ -147,6 +153,7 @@ class Rule:
     all_ids: tuple[int, ...]  # every recorded version of the policy
     since: dt.datetime | None  # agreements before this (UTC) are from an earlier school year
     versions_by_id: dict[int, PolicyVersion] = field(compare=False, hash=False)
+    carers: str = "agreed-stands"  # one of CARERS_RULES
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -166,8 +173,13 @@ class Rule:
         return True
 
 
-def rules(db: Session, content: Content, as_of: dt.date) -> list[Rule]:
-    """Every (policy, audience) that needs agreeing to on this day, in the policies' order."""
+def rules(
+    db: Session, content: Content, as_of: dt.date, carers: str = "agreed-stands"
+) -> list[Rule]:
+    """Every (policy, audience) that needs agreeing to on this day, in the policies' order;
+    `carers` is the school's rule for two carers who disagree (CARERS_RULES)."""
+    if carers not in CARERS_RULES:
+        raise ValueError(f"the rule for carers who disagree must be one of {CARERS_RULES}")
     ids = record_ids(db, content)
     found = []
     for policy in content.policies:
@@ -200,6 +212,7 @@ def rules(db: Session, content: Content, as_of: dt.date) -> list[Rule]:
                     all_ids=tuple(sorted(by_id)),
                     since=since,
                     versions_by_id=by_id,
+                    carers=carers,
                 )
             )
     return found
@@ -216,15 +229,38 @@ def kind_of(person: Any) -> str:
 # --- SQL: where each person stands ----------------------------------------------------------
 
 
-def _still_valid(row) -> ColumnElement[bool]:
-    """Not withdrawn: no later withdrawal of the same part of the same version."""
+def _still_valid(row, carers: str) -> ColumnElement[bool]:
+    """Not taken back: no later withdrawal or refusal of the same part of the same version that
+    reaches this record. Staff (correcting a record) and the person about whom it is reach
+    every record; a carer reaches their own, and every carer's when the newer no stands."""
+    later = aliased(Acceptance)
+    reaches = or_(
+        later.actor_type == "staff",
+        and_(later.actor_type == later.subject_type, later.actor_id == later.subject_id),
+        and_(later.actor_type == row.actor_type, later.actor_id == row.actor_id),
+    )
+    if carers == "no-stands":
+        reaches = true()
+    return ~exists().where(
+        later.subject_type == row.subject_type,
+        later.subject_id == row.subject_id,
+        later.acting_as == row.acting_as,
+        later.policy_version_id == row.policy_version_id,
+        later.action.in_((WITHDRAW, DECLINE)),
+        later.id > row.id,
+        reaches,
+    )
+
+
+def _not_superseded(row) -> ColumnElement[bool]:
+    """A refusal stands until someone agrees to the same part of the same version after it."""
     later = aliased(Acceptance)
     return ~exists().where(
         later.subject_type == row.subject_type,
         later.subject_id == row.subject_id,
         later.acting_as == row.acting_as,
         later.policy_version_id == row.policy_version_id,
-        later.action == WITHDRAW,
+        later.action == ACCEPT,
         later.id > row.id,
     )
 
@@ -241,7 +277,11 @@ def agreement_state(rule: Rule, school_id: int) -> CTE:
             row.policy_version_id,
             row.created_at,
             row.action,
-            case((and_(row.action == ACCEPT, _still_valid(row)), 1), else_=0).label("agreed"),
+            row.id,
+            case((and_(row.action == ACCEPT, _still_valid(row, rule.carers)), 1), else_=0).label(
+                "agreed"
+            ),
+            case((and_(row.action == DECLINE, _not_superseded(row)), 1), else_=0).label("refused"),
         )
         .where(
             row.school_id == school_id,
@@ -260,10 +300,26 @@ def agreement_state(rule: Rule, school_id: int) -> CTE:
         )
         for part in rule.parts
     ]
+    refusal_counts = [records.c.refused == 1, *counts_now[1:]]
+    declined = [
+        func.max(case((and_(*refusal_counts, records.c.acting_as == part), 1), else_=0)).label(
+            f"declined_{part}"
+        )
+        for part in rule.parts
+    ]
     return (
         select(
             records.c.subject_id.label("subject_id"),
             *done,
+            *declined,
+            # The newest record that counts: who made it, and how, is shown beside the status.
+            func.max(records.c.id)
+            .filter(or_(and_(*counts_now), and_(*refusal_counts)))
+            .label("counting_id"),
+            # The newest agreement to any version: which version each person is on.
+            func.max(records.c.id)
+            .filter(agreed, records.c.acting_as.in_(rule.parts))
+            .label("agreed_id"),
             func.max(case((and_(agreed, records.c.acting_as.in_(rule.parts)), 1), else_=0)).label(
                 "before"
             ),
@@ -284,16 +340,28 @@ def _status(rule: Rule, state: CTE) -> ColumnElement[str]:
         return func.coalesce(state.c[f"done_{part}"], 0) == 1
 
     before = func.coalesce(state.c.before, 0) == 1
+    declined = or_(
+        *[
+            and_(func.coalesce(state.c[f"declined_{part}"], 0) == 1, ~done(part))
+            for part in rule.parts
+        ]
+    )
     if rule.two_part:
         pupil, parent = done(SELF), done(COUNTERSIGN)
         return case(
+            (declined, "declined"),
             (and_(pupil, parent), "countersigned"),
             (pupil, "awaiting-parent"),
             (parent, "awaiting-pupil"),
             (before, "older"),
             else_="pending",
         )
-    return case((done(rule.parts[0]), "signed"), (before, "older"), else_="pending")
+    return case(
+        (declined, "declined"),
+        (done(rule.parts[0]), "signed"),
+        (before, "older"),
+        else_="pending",
+    )
 
 
 def _state_columns(rule: Rule, state: CTE) -> list:
@@ -311,10 +379,38 @@ def people(
     rule: Rule, school_id: int, class_id: int | None = None, subject_id: int | None = None
 ) -> Select:
     """One row per person the rule is about (per class, for parents with children in several):
-    subject_id, name, sort_name, group_id, group_name, group_order, status, last_signed and
-    done_<part> for each part."""
-    audience = rule.audience
+    subject_id, name, sort_name, group_id, group_name, group_order, status, last_signed,
+    done_<part> for each part, the newest counting record's `method` and `recorded_by` (the
+    member of staff who made it for someone else) and `version_id`, the version of the
+    newest agreement they made."""
     state = agreement_state(rule, school_id)
+    return _with_recorder(_people(rule, school_id, state, class_id, subject_id), state)
+
+
+def _with_recorder(query: Select, state: CTE) -> Select:
+    """Add how the counting record was made (`method`) and, when a member of staff made it for
+    someone else, their name (`recorded_by`): one join, whatever the number of people."""
+    doing, recorder, newest = aliased(Acceptance), aliased(Staff), aliased(Acceptance)
+    for_someone_else = and_(
+        doing.actor_type == "staff",
+        or_(doing.subject_type != "staff", doing.subject_id != doing.actor_id),
+    )
+    return (
+        query.add_columns(
+            doing.method.label("method"),
+            recorder.name.label("recorded_by"),
+            newest.policy_version_id.label("version_id"),
+        )
+        .outerjoin(doing, doing.id == state.c.counting_id)
+        .outerjoin(newest, newest.id == state.c.agreed_id)
+        .outerjoin(recorder, and_(for_someone_else, recorder.id == doing.actor_id))
+    )
+
+
+def _people(
+    rule: Rule, school_id: int, state: CTE, class_id: int | None, subject_id: int | None
+) -> Select:
+    audience = rule.audience
     if audience.subject == "pupil":
         query = (
             select(
@@ -469,6 +565,56 @@ def status_total(db: Session, rule: Rule, school_id: int, class_id: int | None =
     return _counts(total, None, "Everyone")
 
 
+@dataclass(frozen=True)
+class VersionCount:
+    """How many people's newest agreement is to one version; superseded when not current."""
+
+    version_id: int
+    version: PolicyVersion
+    count: int
+    superseded: bool
+
+
+def version_counts(
+    db: Session, rule: Rule, school_id: int, class_id: int | None = None
+) -> list[VersionCount]:
+    """For each recorded version, newest first, how many people last agreed to it: one
+    aggregate query (a parent with children in two classes is counted once)."""
+    rows = people(rule, school_id, class_id).subquery()
+    each = select(rows.c.subject_id, rows.c.version_id).distinct().subquery()
+    counts = dict(
+        db.execute(
+            select(each.c.version_id, func.count())
+            .where(each.c.version_id.is_not(None))
+            .group_by(each.c.version_id)
+        ).all()
+    )
+    newest_first = sorted(
+        rule.versions_by_id.items(), key=lambda item: item[1].sort_key, reverse=True
+    )
+    return [
+        VersionCount(version_id, version, counts.get(version_id, 0), version_id != rule.current_id)
+        for version_id, version in newest_first
+        if version.sort_key <= rule.current.sort_key
+    ]
+
+
+def on_superseded(
+    db: Session, rule: Rule, school_id: int, class_id: int | None = None
+) -> dict[int, list[Any]]:
+    """The people whose newest agreement is to a superseded version, by version id."""
+    rows = people(rule, school_id, class_id).subquery()
+    found: dict[int, list[Any]] = {}
+    for row in db.execute(
+        select(rows.c.subject_id, rows.c.name, rows.c.version_id)
+        .distinct()
+        .where(rows.c.version_id.is_not(None), rows.c.version_id != rule.current_id)
+        .order_by(rows.c.version_id, rows.c.name)
+    ):
+        found.setdefault(row.version_id, []).append(row)
+    return found
+
+
 def missing(
     db: Session,
     rule: Rule,
@@ -568,7 +714,7 @@ def _doing_record(
             row.acting_as == part,
             row.action == ACCEPT,
             row.policy_version_id.in_(rule.counted_ids),
-            _still_valid(row),
+            _still_valid(row, rule.carers),
             *([row.created_at >= rule.since] if rule.since is not None else []),
         )
         .order_by(row.id.desc())

@@ -42,3 +42,24 @@ def may_record_for_class(db: Session, staff: Staff, class_id: int) -> bool:
 def remark_required(staff: Staff, kind: str, person: Any) -> bool:
     """Recording a colleague's own agreement needs a reason on the record."""
     return kind == "staff" and person.id != staff.id
+
+
+HOW = {"paper": "Paper slip", "in-person": "In person", "online": "Online"}
+
+
+def label(method: str | None, recorded_by: str | None) -> str:
+    """How a record made for someone else reached the school, and who made it: "Paper slip,
+    recorded by Ms Khan". Empty for a person's own record."""
+    if not recorded_by:
+        return ""
+    return f"{HOW.get(method or '', method or 'Recorded')}, recorded by {recorded_by}"
+
+
+def record_label(db: Session, record: Any) -> str:
+    """The same, for one agreement record."""
+    if record is None or record.actor_type != "staff":
+        return ""
+    if record.subject_type == "staff" and record.subject_id == record.actor_id:
+        return ""
+    staff = db.get(Staff, record.actor_id)
+    return label(record.method, staff.name if staff else "a member of staff who has left")

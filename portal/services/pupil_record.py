@@ -393,6 +393,8 @@ ACTIONS = {
     "agreements-signed": "Agreed online",
     "agreement-recorded-for": "An agreement was recorded by staff",
     "agreement-withdrawn": "An agreement was withdrawn by staff",
+    "agreement-withdrawn-own": "An agreement was taken back by the one who gave it",
+    "agreement-declined": "An agreement was declined",
     "pupil-record-viewed": "This record was opened by staff",
     "pupil-record-exported": "This record was downloaded by staff",
     "parent-record-viewed": "This record was opened by staff",

@@ -1,5 +1,5 @@
 """Reminders to parents and carers who still have an agreement to sign: through the outbox, at
-most one a week to each of them."""
+most one a week to each of them. Nobody is reminded of an agreement they declined."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def families_to_remind(
 ) -> list[Family]:
     """Parents and carers with something to sign for this rule (their child's, or their own)."""
     if rule.audience.subject == "parent":
-        rows = missing(db, rule, school_id, class_id)
+        rows = [row for row in missing(db, rule, school_id, class_id) if row.status != "declined"]
         parents = {
             p.id: p
             for p in db.scalars(

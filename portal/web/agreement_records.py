@@ -32,7 +32,7 @@ from ..models import (
     SchoolClass,
     Visitor,
 )
-from ..services import agreements, audit, consents, on_behalf, parents, reminders
+from ..services import agreements, audit, consents, on_behalf, parents, refusals, reminders
 from ..services.acceptance import METHODS, Entry, Outcome, Signature, record_and_commit
 from ..services.agreements import (
     COUNTERSIGN,
@@ -63,6 +63,9 @@ PART_LABELS = {
 }
 KIND_LABELS = {"pupil": "Pupil", "parent": "Parent or carer", "staff": "Staff", "visitor": ""}
 EVERYONE = "everyone"  # the list's filter that shows everyone, signed or not
+ACKNOWLEDGE = (
+    "I hold their signed slip (paper), or they told me themselves that they agree (in person)"
+)
 # Column headings for the counts table (the full words are in the list below it).
 HEADINGS = {
     "signed": "Signed",
@@ -70,6 +73,7 @@ HEADINGS = {
     "awaiting-parent": "Only the pupil",
     "awaiting-pupil": "Only a parent",
     "older": "Earlier version",
+    "declined": "Declined",
     "pending": "Not signed",
 }
 
@@ -133,6 +137,7 @@ def status():
         return render_template("agreement_records/status.html", rule=None, rules=[])
     rule = _chosen(rules)
     school_class = _chosen_class(rule)
+    class_id = school_class.id if school_class else None
     show = _show()
     by_group, total = agreements.status_counts(
         db, rule, school_id, school_class.id if school_class else None
@@ -161,6 +166,8 @@ def status():
         headings=HEADINGS,
         list_title=_list_title(show, "Who is missing"),
         filters=_filters(rule, school_class, show=show),
+        versions=agreements.version_counts(db, rule, school_id, class_id),
+        superseded=agreements.on_superseded(db, rule, school_id, class_id),
     )
 
 
@@ -188,8 +195,15 @@ def _list_title(show: str | None, unfinished: str) -> str:
 def _columns(rule: Rule) -> list[str]:
     """The statuses an agreement's people can be in, for its table."""
     if rule.two_part:
-        return ["countersigned", "awaiting-parent", "awaiting-pupil", "older", "pending"]
-    return ["signed", "older", "pending"]
+        return [
+            "countersigned",
+            "awaiting-parent",
+            "awaiting-pupil",
+            "older",
+            "declined",
+            "pending",
+        ]
+    return ["signed", "older", "declined", "pending"]
 
 
 def _parents_for(rule: Rule, rows: list[Any]) -> dict[int, list[Parent]]:
@@ -282,6 +296,7 @@ def export_csv():
             "Name",
             "Status",
             "Last signed (UK time)",
+            "Recorded for them",
             "Parents and carers",
         ],
         (
@@ -292,6 +307,7 @@ def export_csv():
                 row.name,
                 STATUSES[row.status],
                 local_time_filter(row.last_signed),
+                on_behalf.label(row.method, row.recorded_by),
                 "; ".join(parent.name for parent in carers.get(row.subject_id, [])),
             )
             for row in rows
@@ -357,6 +373,12 @@ def _record_form(to_do: list) -> FlaskForm:
             filters=[strip],
             validators=[Optional(), Length(max=1000)],
         )
+        acknowledged = BooleanField(
+            ACKNOWLEDGE,
+            validators=[
+                DataRequired("Tick to confirm you hold the signed slip, or heard them agree.")
+            ],
+        )
 
     for part in to_do:
         setattr(
@@ -402,14 +424,15 @@ def person(kind: str, person_id: int):
         flash(f"Nothing was recorded: {person.name} has nothing left to agree to.")
         return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
     chosen = [part for part in to_do if form[_part_key(part)].data] if to_do else []
-    if form.validate_on_submit():
+    if form.is_submitted():
+        valid = form.validate()  # every problem at once, the acknowledgement's too
         if not chosen:
             form[_part_key(to_do[0])].errors.append("Tick what they agreed to.")
         elif needs_remark and not form.remark.data:
             form.remark.errors.append(
                 "Say why you are recording a colleague's own agreement for them."
             )
-        else:
+        elif valid:
             _record_for(person, kind, chosen, form)
             flash(f"Recorded for {person.name}.")
             return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
@@ -520,6 +543,46 @@ def withdraw(kind: str, person_id: int):
     return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
 
 
+class DeclineForm(FlaskForm):
+    part = HiddenField()
+    method = RadioField(
+        "How did they tell you?",
+        choices=choices([("paper", METHODS["paper"]), ("in-person", METHODS["in-person"])]),
+        validators=[InputRequired("Choose how they told you.")],
+    )
+    remark = TextAreaField(
+        "What did they say?",
+        filters=[strip],
+        validators=[DataRequired("Say how they told you."), Length(max=1000)],
+    )
+
+
+@bp.post("/people/<kind>/<int:person_id>/decline")
+@allow(*STAFF)
+def decline(kind: str, person_id: int):
+    """Record a refusal given on paper or in person: shown as Declined, with the remark."""
+    person = _person(kind, person_id)
+    db = get_db()
+    if not on_behalf.may_record_for(db, current_user.principal, kind, person):
+        abort(403)
+    form = DeclineForm()
+    to_do = {_part_key(p): p for p in agreements.parts_about(db, all_rules(), person) if not p.done}
+    part = to_do.get(form.part.data or "") or abort(404)
+    back = redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
+    if not form.validate_on_submit():
+        flash("Nothing was recorded: choose how they told you, and say what they said.")
+        return back
+    try:
+        refusals.decline(
+            db, part, current_user.principal, method=form.method.data, remark=form.remark.data
+        )
+    except refusals.RefusalError as error:
+        flash(f"Nothing was recorded: {error}")
+        return back
+    flash(f"Recorded: {person.name} declined the {part.rule.policy.title}.")
+    return back
+
+
 def _history(kind: str, subject_id: int) -> list[dict[str, Any]]:
     db = get_db()
     records = list(
@@ -584,6 +647,14 @@ def class_slips():
         if not ticked:
             flash("Nothing was recorded: tick the children whose slips came back.")
             return redirect(url_for("agreement_records.class_slips", class_id=school_class.id))
+        if request.form.get("confirm") != "yes":  # first show who will be recorded
+            return render_template(
+                "agreement_records/slips_confirm.html",
+                form=form,
+                school_class=school_class,
+                ticked=[(rule, row, _still_to_do(rule, row.status)) for rule, row in ticked],
+                part_labels=PART_LABELS,
+            )
         outcomes = _record_slips(school_class, ticked, form.remark.data or None)
         new = len({o.record.subject_id for o in outcomes if o.new})
         flash(f"Recorded returned slips for {new} {'child' if new == 1 else 'children'}.")

@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..content.policies import PolicyVersion
 from ..models import Acceptance, Parent, PolicyVersionRecord, Pupil, School
-from ..services import agreements, audit, consents, mail, parents
+from ..services import agreements, audit, consents, mail, on_behalf, parents, refusals
 from ..services.acceptance import Entry, Outcome, Signature, record_and_commit
 from ..services.agreements import COUNTERSIGN, PARENT, SELF, Part, Rule
 from .access import PUBLIC, ROLES, STAFF, allow, current_view, here
@@ -59,13 +59,17 @@ def init_app(app: Flask) -> None:
         "changes_html": changes_html,
         "changes_between": _changes_between,
         "who_did": who_did,
+        "on_behalf_label": on_behalf.label,
+        "recorded_for": _recorded_for,
         "agreement_statuses": agreements.STATUSES,
     }.items():
         app.add_template_global(value, name)
 
 
 def all_rules() -> list[Rule]:
-    return agreements.rules(get_db(), content(), today())
+    return agreements.rules(
+        get_db(), content(), today(), current_app.config.get("CARERS_DISAGREE", "agreed-stands")
+    )
 
 
 def to_sign_count() -> int:
@@ -258,6 +262,7 @@ def family():
         form=form,
         policies=policies,
         cards=cards,
+        minds=_minds(parent, cards),
         changed=changed,
         purposes=consents.PURPOSES,
         now=now,
@@ -289,6 +294,82 @@ def _overview(parent: Parent, rules: list[Rule]) -> list[Card]:
     db = get_db()
     people = [parent, *parents.visible_children(parent)]
     return [Card(person, agreements.parts_about(db, rules, person)) for person in people]
+
+
+@dataclass(frozen=True)
+class Mind:
+    """One part a parent may say no to, or take their agreement back from."""
+
+    key: str
+    part: Part
+    about: str  # "for yourself", "for Amira"
+    own: bool  # their own agreement stands: they may take it back
+
+
+def _minds(parent: Parent, cards: list[Card]) -> list[Mind]:
+    db = get_db()
+    found = []
+    for card in cards:
+        for part in card.parts:
+            if part.part == SELF and card.person is not parent:
+                continue  # the child's own signature, given at school
+            own = refusals.own_agreement(db, part, parent) is not None
+            if part.done and not own:
+                continue  # agreed by the other carer, or by the school from a slip
+            about = "for yourself" if card.person is parent else f"for {part.subject.first_name}"
+            key = f"{part.rule.policy.slug}:{agreements.kind_of(part.subject)}:{part.subject.id}"
+            found.append(Mind(f"{key}:{part.part}", part, about, own))
+    return found
+
+
+def _mind_chosen(parent: Parent) -> Mind:
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    wanted = request.form.get("part", "")
+    minds = _minds(parent, _overview(parent, all_rules()))
+    return next((mind for mind in minds if mind.key == wanted), None) or abort(404)
+
+
+@bp.post("/agreements/family/no")
+@allow("parent")
+def decline():
+    """A parent or carer says no, for themselves or for a child: shown as Declined, and no
+    more reminders, until someone agrees."""
+    parent = current_user.principal
+    mind = _mind_chosen(parent)
+    try:
+        refusals.decline(
+            get_db(),
+            mind.part,
+            parent,
+            remark=(strip(request.form.get("why")) or "")[:1000] or None,
+            reached_by=session.get(REACHED_BY),
+        )
+    except refusals.RefusalError as error:
+        flash(str(error))
+    else:
+        flash(
+            f"We have recorded that you do not agree to the {mind.part.rule.policy.title} "
+            f"{mind.about}. You can still agree on this page if you change your mind."
+        )
+    return redirect(url_for("agreements.family", _anchor="change-your-mind"))
+
+
+@bp.post("/agreements/family/take-back")
+@allow("parent")
+def take_back():
+    """A parent or carer withdraws an agreement they gave: the withdrawal is theirs."""
+    parent = current_user.principal
+    mind = _mind_chosen(parent)
+    try:
+        refusals.withdraw_own(get_db(), mind.part, parent, reached_by=session.get(REACHED_BY))
+    except refusals.RefusalError as error:
+        flash(str(error))
+    else:
+        title = mind.part.rule.policy.title
+        flash(f"You have taken back your agreement to the {title} {mind.about}.")
+    return redirect(url_for("agreements.family", _anchor="change-your-mind"))
 
 
 def _sign_for_family(parent: Parent, policies: list[PolicyToSign], name: str) -> list[Outcome]:
@@ -646,6 +727,11 @@ def _sign_own(person: Any, part: Part, form: FlaskForm) -> None:
 def _changes_between(policy, earlier: PolicyVersion, version: PolicyVersion) -> list:
     """Each version after `earlier`, up to and including `version`, with its change summary."""
     return [v for v in policy.published if earlier.sort_key < v.sort_key <= version.sort_key]
+
+
+def _recorded_for(record: Acceptance | None) -> str:
+    """ "Paper slip, recorded by Ms Khan" for a record made for someone else."""
+    return on_behalf.record_label(get_db(), record)
 
 
 def who_did(record: Acceptance) -> str:

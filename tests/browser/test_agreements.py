@@ -150,6 +150,9 @@ def test_staff_record_slips_and_look_up_photo_permissions(browser, portal_url):
     visit.check()
     visit.page.locator("input[type=checkbox]").first.check()
     visit.press_button("Record the ticked slips")
+    assert "1 slip will be recorded" in visit.page.content()  # nothing yet: check first
+    visit.check()
+    visit.press_button("Confirm: record 1 slip")
     assert "Recorded returned slips for 1 child." in visit.page.content()
     visit.check()
     visit.page.goto(f"{url}/staff/")

@@ -53,7 +53,7 @@ def record(client, kind, person, **extra):
     url = f"/agreements/people/{kind}/{person.id}"
     page = client.get(url).get_data(as_text=True)
     ticks = {name: "y" for name in re.findall(r'name="(part_[a-z0-9_]+)"', page)}
-    return client.submit(url, {**ticks, "method": "in-person", **extra})
+    return client.submit(url, {**ticks, "method": "in-person", "acknowledged": "y", **extra})
 
 
 def recorded_for(db, kind, person) -> list[Acceptance]:

@@ -619,6 +619,7 @@ def test_staff_record_a_paper_slip_naming_the_method_themselves_and_a_remark(
             "method": "paper",
             "signed_name": "S. Carer",
             "remark": "Slip handed in at the office",
+            "acknowledged": "y",
         },
     )
     assert response.status_code == 302
@@ -645,15 +646,18 @@ def test_a_class_list_records_a_pile_of_returned_slips(app, client, db, family, 
     )
     page = html(client.get(f"/agreements/slips?class_id={year3.id}"))
     assert "Returned slips: 3A" in page
-    response = client.submit(
-        f"/agreements/slips?class_id={year3.id}",
-        {
-            "class_id": year3.id,
-            f"slip_{signed_online.id}": "y",
-            f"slip_{untouched.id}": "y",
-            "remark": "parents' evening",
-        },
-    )
+    ticks = {
+        "class_id": year3.id,
+        f"slip_{signed_online.id}": "y",
+        f"slip_{untouched.id}": "y",
+        "remark": "parents' evening",
+    }
+    check = html(client.submit(f"/agreements/slips?class_id={year3.id}", ticks))
+    assert "2 slips will be recorded" in check
+    assert "Cal Test" in check
+    assert "Dee Test" in check
+    assert records(db, actor_type="staff", subject_type="pupil") == []  # not yet
+    response = client.submit(f"/agreements/slips?class_id={year3.id}", {**ticks, "confirm": "yes"})
     assert response.status_code == 302
     by_staff = records(db, actor_type="staff", subject_type="pupil")
     assert sorted((r.subject_id, r.acting_as) for r in by_staff) == sorted(
@@ -670,7 +674,7 @@ def test_a_withdrawal_is_a_new_record_and_the_agreement_is_pending_again(
 ):
     little = family["little"]
     url = f"/agreements/people/pupil/{little.id}"
-    client.submit(url, {"part_pupil_aup_4_7_parent": "y", "method": "paper"})
+    client.submit(url, {"part_pupil_aup_4_7_parent": "y", "method": "paper", "acknowledged": "y"})
     no_reason = client.submit(url, {"part": "part_pupil_aup_4_7_parent"}, action=f"{url}/withdraw")
     assert no_reason.status_code == 302
     assert len(records(db, subject_type="pupil")) == 1
@@ -700,7 +704,13 @@ def test_visitors_volunteers_and_governors_are_added_and_their_agreement_recorde
     assert "Code of conduct for visitors and volunteers" in page
     assert "Val Unteer is added as a volunteer." in page
     client.submit(
-        url, {"part_visitor_aup_self": "y", "method": "in-person", "signed_name": "Val Unteer"}
+        url,
+        {
+            "part_visitor_aup_self": "y",
+            "method": "in-person",
+            "signed_name": "Val Unteer",
+            "acknowledged": "y",
+        },
     )
     [record] = records(db, subject_type="visitor")
     assert record.method == "in-person"

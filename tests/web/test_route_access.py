@@ -46,6 +46,8 @@ EXPECTED = {
     # The site's "Read and sign online" link: anyone signed in goes on to what they sign.
     "agreements.sign": {"pupil", "parent", *STAFF},
     "agreements.family": {"parent"},
+    "agreements.decline": {"parent"},
+    "agreements.take_back": {"parent"},
     "agreements.receipt": {"parent"},
     "agreements.photos": {"parent"},
     "agreements.my_photos": {"pupil"},
@@ -56,6 +58,7 @@ EXPECTED = {
     "agreement_records.print_list": {"ict_lead", "admin"},
     "agreement_records.person": STAFF,
     "agreement_records.withdraw": STAFF,
+    "agreement_records.decline": STAFF,
     "agreement_records.class_slips": STAFF,
     "agreement_records.visitors": STAFF,
     "agreement_records.photo_lookup": STAFF,
