@@ -57,6 +57,6 @@ def test_people_on_an_older_version_are_listed_as_superseded(app, client, db):
         )
     sign_in_as(client, db, lead)
     page = text(client.get("/agreements/status?agreement=pupil-aup-7-11"))
-    assert "2026.09 (current) 1" in page
-    assert "2025.09 (superseded) 1" in page
+    assert "2026.09 Current 1" in page
+    assert "2025.09 Superseded 1" in page
     assert "Still on version 2025.09 (superseded): 1 Olive Test" in page
