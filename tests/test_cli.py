@@ -13,7 +13,7 @@ def run(*args):
 def test_check_passes_on_the_demo_school(project):
     result = run("check", "--root", project)
     assert result.exit_code == 0, result.output
-    assert "OK: 7 policies (14 versions), 8 tables, 57 glossary terms" in result.output
+    assert "OK: 7 policies (15 versions), 8 tables, 57 glossary terms" in result.output
     assert "112 lessons" in result.output  # a full scheme: 8 strands x 14 year groups
     assert "ey-si-bunny-ears" in result.output  # each lesson's reading grade is reported
 

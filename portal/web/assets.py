@@ -39,6 +39,9 @@ def init_app(app: Flask) -> None:
     # the time of Flask-Compress's default Brotli level (measured: 57 against 102 us).
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip", "br"])
     app.config.setdefault("COMPRESS_MIMETYPES", sorted(COMPRESSIBLE))
+    # Files sent as streams (lesson pictures) are left alone: compressing a stream, Flask-Compress
+    # never closes the file it reads.
+    app.config.setdefault("COMPRESS_STREAMS", False)
     Compress(app)  # pages; registered first, so it runs after the static files' hook below
     folder = Path(app.static_folder or "")
 

@@ -42,12 +42,12 @@ def test_a_parent_says_no_and_staff_record_a_slip_they_hold(browser, portal_url,
     lead.type_into("Your full name", "Grace Lin")
     lead.press_button("I agree")
     lead.page.goto(f"{url}/agreements/status?agreement=pupil-aup-4-7&show=declined")
-    assert "Amira Ahmed" in lead.page.get_by_role("region", name="Who is missing").inner_text()
+    assert "Amira Ahmed" in lead.page.get_by_role("region", name="Declined").inner_text()
     lead.check()
 
     # Another Reception child's paper slip: recorded only with the acknowledgement ticked.
     lead.page.goto(f"{url}/agreements/status?agreement=pupil-aup-4-7&show=pending")
-    lead.page.get_by_role("region", name="Who is missing").get_by_role("link").first.focus()
+    lead.page.get_by_role("region", name="Not signed").get_by_role("link").first.focus()
     with lead.page.expect_navigation():
         lead.page.keyboard.press("Enter")
     child = lead.page.get_by_role("heading", level=1).inner_text()
