@@ -102,7 +102,7 @@ def load_brand(school: LineDict, path: Path, problems: Problems) -> Brand | None
             )
     badge = None
     if school.get("badge"):
-        badge = path.parent / str(school["badge"])
+        badge = (path.parent / str(school["badge"])).resolve()  # as read now, wherever served
         if not badge.is_file() or badge.suffix.lower() not in (".svg", ".png"):
             problems.add(
                 path,

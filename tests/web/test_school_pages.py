@@ -64,17 +64,26 @@ def test_with_several_schools_the_profile_names_the_portal(client, db):
 
 
 @pytest.fixture
-def badged_client(app, tmp_path):
-    """A client of the portal with a profile that names a badge."""
+def badged_client(app, tmp_path, monkeypatch):
+    """A client of the portal with a profile that names a badge, started as the demo starts:
+    in the project's folder, with the policies folder given relative to it."""
     tree = ContentTree(tmp_path / "badged")
     (tree.policies / "badge.svg").write_text(BADGE, encoding="utf-8")
     school = tree.policies / "school.yml"
     school.write_text(
         school.read_text().replace("name: Test School", "name: Test School\n  badge: badge.svg")
     )
-    badged = create_app({**app.config, "POLICIES_DIR": str(tree.policies)})
+    monkeypatch.chdir(tree.policies.parent)
+    badged = create_app({**app.config, "POLICIES_DIR": tree.policies.name})
     yield badged.test_client()
     badged.extensions["esafety.engine"].dispose()
+
+
+def test_the_badge_itself_is_served(badged_client):
+    with badged_client.get("/school-badge") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/svg+xml"
+        assert response.get_data(as_text=True) == BADGE
 
 
 def test_the_badge_from_the_profile_is_shown_beside_the_name(badged_client):
