@@ -8,6 +8,7 @@ import re
 import threading
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal import create_app
@@ -552,6 +553,8 @@ def test_staff_accept_their_agreement_at_sign_in_before_any_other_page(app, clie
     page = text(client.get("/agreements/mine?next=/staff/"))
     assert "Staff acceptable use policy" in page
     assert current(app, "staff-aup").content_hash in page
+    summary = app.extensions["esafety.content"].policy("staff-aup").summary
+    assert page.index(f"In short: {escape(summary)}") < page.index("The full text")
     unnamed = client.submit("/agreements/mine?next=/staff/", {"shown": "staff-aup:2026.09"})
     assert unnamed.status_code == 400
     agreed = client.submit(
