@@ -18,6 +18,8 @@ from .yamlfiles import LineDict
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 WHITE = "#ffffff"
 AA_NORMAL_TEXT = 4.5
+# The badge is written into every portal page, so no phone fetches it as a file: keep it small.
+BADGE_MOST_BYTES = 16 * 1024
 # A profile without colours keeps the portal's own navy and blue.
 DEFAULT_COLOURS = {"primary": "#1d3a8a", "accent": "#1a4fb5"}
 # How each colour is read, for the contrast check and its message: (text, background, words).
@@ -109,6 +111,14 @@ def load_brand(school: LineDict, path: Path, problems: Problems) -> Brand | None
                 school.line_of("badge"),
                 f"school.badge names {school['badge']}: put an .svg or .png file there, in the "
                 "policies folder",
+            )
+        elif badge.stat().st_size > BADGE_MOST_BYTES:
+            problems.add(
+                path,
+                school.line_of("badge"),
+                f"school.badge {school['badge']} is {badge.stat().st_size // 1024} KB: a badge "
+                f"shown on every page must be at most {BADGE_MOST_BYTES // 1024} KB. Save it "
+                "smaller (an .svg, or a .png of about 128 pixels square).",
             )
     if len(problems.errors) > found:
         return None

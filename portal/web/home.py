@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     jsonify,
     redirect,
     render_template,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -106,16 +104,6 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for(HOMES[current_user.role]))
     return redirect(url_for("auth.sign_in"))
-
-
-@bp.get("/school-badge")
-@public
-def badge():
-    """The school's badge from its profile, shown in the header of every page."""
-    found = current_app.extensions["esafety.content"].profile.brand.badge
-    if found is None:
-        abort(404)
-    return send_file(found, max_age=3600)
 
 
 @bp.get("/healthz")

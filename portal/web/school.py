@@ -7,6 +7,9 @@ holds one; otherwise (a trust's install, or a database that cannot answer) the p
 
 from __future__ import annotations
 
+import base64
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
@@ -32,7 +35,19 @@ def look() -> dict[str, Any]:
     """The school's colours and badge, from the profile the site is built from too: read at
     start, so even the server error page has them."""
     brand = current_app.extensions["esafety.content"].profile.brand
-    return {"brand": brand, "brand_style": Markup(portal_css(brand))}  # noqa: S704 - hex colours
+    return {
+        "brand": brand,
+        "brand_style": Markup(portal_css(brand)),  # noqa: S704 - hex colours
+        "badge_src": badge_src(brand.badge) if brand.badge else None,
+    }
+
+
+@lru_cache(maxsize=4)
+def badge_src(path: Path) -> str:
+    """The badge written into the page itself (the profile keeps it small), so a phone on a
+    slow connection makes no request for it. As an image, an SVG's scripts never run."""
+    kind = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
 def profile_name() -> str:

@@ -87,6 +87,12 @@ def test_the_governors_report_prints_on_at_most_two_a4_pages(browser, portal_url
     lead.page.goto(f"{url}/coverage/report?period={period}")
     headline = lead.page.get_by_role("listitem").filter(has_text="of outcomes secure, counting all")
     assert headline.is_visible()
+    # The button opens the browser's print dialog once, and the "use your browser's Print
+    # command" hint gives way to it.
+    lead.page.evaluate("() => { window.prints = 0; window.print = () => { window.prints += 1; }; }")
+    assert not lead.page.get_by_text("Use your browser's Print command").is_visible()
+    lead.page.get_by_role("button", name="Print or save as PDF").click()
+    assert lead.page.evaluate("window.prints") == 1
     pages = pdf_pages(lead.page.pdf(format="A4"))
     lead.close()
     assert 1 <= pages <= 2, f"{pages} pages"

@@ -79,9 +79,11 @@ def test_esafety_check_and_the_site_build_fail_on_a_colour_too_light(tree):
     [
         ({"primary": "green"}, None, "school.colours.primary is 'green': write a colour as #"),
         (None, "missing.png", "school.badge names missing.png: put an .svg or .png file there"),
+        (None, "huge.png", "school.badge huge.png is 40 KB: a badge shown on every page must"),
     ],
 )
 def test_a_bad_colour_or_badge_is_named(tree, colours, badge, expected):
+    (tree.policies / "huge.png").write_bytes(bytes(40 * 1024))
     with_look(tree, colours, badge)
     with pytest.raises(ContentErrors, match=expected):
         tree.load()

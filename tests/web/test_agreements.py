@@ -470,10 +470,10 @@ def test_a_pupil_reads_with_read_it_to_me_and_agrees_in_their_own_words(app, cli
     page = html(response)
     assert 'data-read="agreement-text"' in page
     assert 'id="agreement-text"' in page
-    assert re.search(r'<script src="/static/read_aloud\.js\?v=[0-9a-f]+"></script>', page)
+    assert re.search(r'<script src="/static/portal\.js\?v=[0-9a-f]+" defer></script>', page)
     assert "<script>" not in page  # only our own script files: the CSP allows nothing else
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
-    with client.get("/static/read_aloud.js") as served:
+    with client.get("/static/portal.js") as served:
         assert served.status_code == 200
         script = served.get_data(as_text=True)
     assert "speechSynthesis" in script

@@ -282,6 +282,6 @@ def test_each_picture_is_a_simple_svg_with_no_text(name):
 
 
 def test_the_script_makes_toggle_buttons_with_a_pressed_state():
-    script = (STATIC / "pupils.js").read_text()
+    script = (STATIC / "portal.js").read_text()
     assert "aria-pressed" in script
     assert 'type = "button"' in script

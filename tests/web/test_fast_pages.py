@@ -106,7 +106,8 @@ def test_files_on_a_page_carry_their_version_and_are_kept_for_a_year(lessons_app
     client = signed_in(lessons_app, db, pupil)
     page = client.get("/lessons/ey-or-ask/1").get_data(as_text=True)
     files = ASSET.findall(page)
-    assert {name for _, name, _ in files} >= {"portal.css", "lessons.css", "forms.js"}
+    # One style sheet and one script: a phone on a slow connection waits for three requests.
+    assert sorted(name for _, name, _ in files) == ["portal.css", "portal.js"]
     for address, name, version in files:
         assert version == hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
         with client.get(address) as sent:  # a file is streamed: closing lets it go

@@ -364,7 +364,6 @@ def test_teacher_notes_show_every_part_and_the_dsl_warning(scheme_app, db, schoo
         "Point to the pictures",
         "https://site.example/parents/talking-with-your-child/",
         "data-print",
-        "lessons.css",
     ):
         assert part in page, part
     calm = staff.get("/lessons/ey-or-ask/notes").get_data(as_text=True)
@@ -505,7 +504,7 @@ def test_the_quiz_result_can_be_read_aloud(scheme_app, db, child):
     page = take_quiz(client, "ey-or-ask", [0, 0, 0, 0, 0])
     assert 'data-read="result-words"' in page
     assert 'aria-pressed="false"' in page
-    assert "read_aloud.js" in page
+    assert "portal.js" in page
 
 
 # --- Pictures through the one server the demo runs ----------------------------------------------

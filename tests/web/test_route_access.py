@@ -15,7 +15,6 @@ ACTORS = ("nobody", "pupil", "parent", "staff", "ict_lead", "admin")
 EXPECTED = {
     "home.index": PUBLIC,
     "home.healthz": PUBLIC,
-    "home.badge": PUBLIC,
     "home.staff": STAFF,
     "auth.sign_in": PUBLIC,
     "auth.staff_sign_in": PUBLIC,
