@@ -616,6 +616,16 @@ def test_a_staff_file_says_which_classes_each_teacher_teaches(db, school):
     assert entries(again, "staff", "changed")["Tess Cher"] == ("teaches RB",)
 
 
+def test_a_class_named_twice_in_a_teachers_row_is_taught_once(db, school):
+    import_file(db, school, PUPILS)
+    plan = import_file(
+        db, school, rows("Name,Email,Role,Classes", 'Tess Cher,t@example.org,staff,"3B, 5A, 3B"')
+    )
+    assert entries(plan, "staff", "added")["Tess Cher"] == ("staff", "teaches 3B, 5A")
+    taught = db.scalars(select(ClassTeacher)).all()
+    assert len(taught) == 2
+
+
 def test_a_class_no_pupil_file_made_is_a_row_error(db, school):
     import_file(db, school, PUPILS)
     plan = plan_import(

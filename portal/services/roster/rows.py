@@ -230,8 +230,7 @@ def read_staff(records: list[tuple[int, dict[str, str]]]) -> tuple[list[StaffRow
         first_line.setdefault(email.lower(), line)
         errors += [RowError(line, problem) for problem in problems]
         if not problems:
-            classes = tuple(
-                name.strip() for name in values.get("classes", "").split(",") if name.strip()
-            )
+            named = (name.strip() for name in values.get("classes", "").split(","))
+            classes = tuple(dict.fromkeys(name for name in named if name))  # each class once
             staff.append(StaffRow(line, values["name"], email, role, classes))
     return staff, errors
