@@ -8,6 +8,8 @@ against the records it was made from: a plan kept from earlier is never written 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -81,11 +83,8 @@ def _write_classes(
     """Every class of the school by name, the plan's added and changed."""
     classes = classes_by_name(db, school_id)
     for change in changes:
-        school_class = classes.get(change.key) or _added(
-            db, SchoolClass(school_id=school_id, name=change.key)
-        )
-        school_class.year_group = change.after.year_group
-        classes[change.key] = school_class
+        new = partial(SchoolClass, school_id=school_id, name=change.key)
+        _found_or_added(db, classes, change.key, new).year_group = change.after.year_group
     db.flush()
     return classes
 
@@ -101,14 +100,12 @@ def _write_pupils(
     pupils = pupils_by_reference(db, school_id)
     for change in changes:
         after = change.after
-        pupil = pupils.get(change.key) or _added(
-            db, Pupil(school_id=school_id, reference=change.key)
-        )
+        new = partial(Pupil, school_id=school_id, reference=change.key)
+        pupil = _found_or_added(db, pupils, change.key, new)
         pupil.first_name, pupil.last_name = after.first_name, after.last_name
         pupil.year_group = after.year_group
         pupil.class_id = classes[after.class_name].id if after.class_name else None
         _set_left(db, pupil, after.left, now)
-        pupils[change.key] = pupil
     db.flush()
     return pupils
 
@@ -123,12 +120,10 @@ def _write_parents(
     parents = parents_by_reference(db, school_id)
     for change in changes:
         after = change.after
-        parent = parents.get(change.key) or _added(
-            db, Parent(school_id=school_id, reference=change.key)
-        )
+        new = partial(Parent, school_id=school_id, reference=change.key)
+        parent = _found_or_added(db, parents, change.key, new)
         parent.name, parent.email = after.name, after.email
         _set_left(db, parent, after.left, now)
-        parents[change.key] = parent
     db.flush()
     for change in changes:
         _write_links(db, parents[change.key], change, pupils)
@@ -178,7 +173,8 @@ def _write_staff(
     classes = classes_by_name(db, school_id)
     for change in changes:
         before, after = change.before, change.after
-        person = staff.get(change.key) or _added(db, Staff(school_id=school_id, email=after.email))
+        new = partial(Staff, school_id=school_id, email=after.email)
+        person = _found_or_added(db, staff, change.key, new)
         person.name, person.role = after.name, after.role
         _set_left(db, person, after.left, now)
         if before is None or before.classes != after.classes:
@@ -197,6 +193,9 @@ def _set_left(db: Session, person: Any, left: bool, now: dt.datetime) -> None:
         end_all_sessions(db, person)
 
 
-def _added(db: Session, record: Any) -> Any:
-    db.add(record)
-    return record
+def _found_or_added(db: Session, records: dict[str, Any], key: str, new: Callable[[], Any]) -> Any:
+    """The record under `key`, else a new one, added to the session and to `records`."""
+    if key not in records:
+        records[key] = new()
+        db.add(records[key])
+    return records[key]
