@@ -135,8 +135,8 @@ def _read_only_session():
 def backup(dest: Path) -> None:
     """Copy the database while the portal is in use, check the copy, and write a manifest
     beside it (DEST.manifest.json); exit 1 if a check fails."""
-    from portal.services.backup import BackupError
-    from portal.services.backup import backup as take_backup
+    from portal.operations.backup import BackupError
+    from portal.operations.backup import backup as take_backup
 
     try:
         report = take_backup(_database_url(), dest)
@@ -165,8 +165,8 @@ def restore(source: Path) -> None:
     result and exit 1 if a check fails."""
     from sqlalchemy.engine import make_url
 
-    from portal.services.backup import BackupError
-    from portal.services.backup import restore as bring_back
+    from portal.operations.restore import BackupError
+    from portal.operations.restore import restore as bring_back
 
     url = _database_url()
     try:

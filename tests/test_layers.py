@@ -1,5 +1,6 @@
 """The layers import only downwards (see portal/content/README.md and the design notes):
-files -> content -> (site | services) -> web, with models under services. Every import in
+files -> content -> (site | services) -> web, with models under services; operations (backups)
+sit beside web, over services, and only the command imports them. Every import in
 portal/ is read, at module level and inside functions alike, so a shortcut taken in a hurry
 fails here with its file and line rather than in review."""
 
@@ -24,6 +25,9 @@ ALLOWED = {
     "services": {"content", "models", "db", "years", "ledger_guard", "migrate"},
     "site": {"content", "settings"},
     "web": {"content", "services", "models", "db", "years", "settings", "startup"},
+    # Run by the `esafety` command (cli, which is not checked), never by the web app: no layer
+    # lists operations, so none may import it.
+    "operations": {"services", "models", "db", "years", "migrate"},
 }
 # Third-party frameworks a layer must not reach for: content is read by the site build and
 # the portal alike, so it stays free of both.
@@ -31,6 +35,7 @@ FRAMEWORKS = {
     "content": {"flask", "flask_login", "flask_wtf", "mkdocs", "material", "sqlalchemy"},
     "services": {"flask", "flask_login", "flask_wtf", "mkdocs", "material", "werkzeug"},
     "models": {"flask", "flask_login", "mkdocs"},
+    "operations": {"flask", "flask_login", "flask_wtf", "mkdocs", "material", "werkzeug"},
 }
 
 
@@ -88,6 +93,9 @@ def test_every_layer_imports_only_what_it_may():
         ("services/x.py", "def f():\n    from flask import g", "the framework flask"),
         ("content/x.py", "import sqlalchemy", "the framework sqlalchemy"),
         ("site/x.py", "from portal.services import demo", "site imports portal.services"),
+        ("web/x.py", "from ..operations import backup", "web imports portal.operations"),
+        ("services/x.py", "from ..operations import restore", "imports portal.operations"),
+        ("operations/x.py", "from ..web import app", "operations imports portal.web"),
     ],
 )
 def test_an_import_against_the_layers_is_named_with_its_line(source, text, expected, tmp_path):

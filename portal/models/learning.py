@@ -84,8 +84,8 @@ class QuizAnswer(Base):
 class OutcomeProgress(Base):
     """A pupil's level on one learning outcome, once it has been taught to them.
 
-    Worked out from `lesson_done` and `quiz_answer` by services/coverage.py as pupils finish
-    lessons and quizzes, so that reports count these rows instead of every answer.
+    Worked out from `lesson_done` and `quiz_answer` by services/coverage/progress.py as pupils
+    finish lessons and quizzes, so that reports count these rows instead of every answer.
     """
 
     __tablename__ = "outcome_progress"

@@ -22,8 +22,8 @@ from wtforms import HiddenField
 
 from ..models import Pupil, Staff, utcnow
 from ..services import accounts, held_uploads
-from ..services.roster import Plan, Roster, apply_import, plan_import, read_roster
-from ..services.roster_columns import documented_columns
+from ..services.roster import Plan, PlanOutdated, Roster, import_previewed, plan_import, read_roster
+from ..services.roster.columns import documented_columns
 from .access import allow
 from .database import get_db
 
@@ -142,32 +142,25 @@ def import_roster(token: str):
     folder = _uploads_folder()
     if not held_uploads.claim(folder, token):
         return render_template("admin/roster_status.html", upload=_held_upload(token), again=True)
+    db = get_db()
     try:
-        plan = _import_if_unchanged(upload, ImportForm().fingerprint.data)
+        plan = import_previewed(
+            db,
+            current_user.school_id,
+            Roster.from_json(upload.content),
+            ImportForm().fingerprint.data or "",
+            by=current_user.principal,
+        )
+        db.commit()
+    except PlanOutdated as outdated:
+        held_uploads.release(folder, token)
+        flash(str(outdated))
     except Exception:
         held_uploads.release(folder, token)
         raise
-    if plan is None:
-        held_uploads.release(folder, token)
-        flash(
-            "Something changed since you checked this file, so nothing was imported. "
-            "Check the changes again, then import."
-        )
     else:
         held_uploads.finish(folder, token, _receipt(plan))
     return redirect(url_for("admin.roster_preview", token=token))
-
-
-def _import_if_unchanged(upload: held_uploads.HeldUpload, fingerprint: str | None) -> Plan | None:
-    """Import only if the plan is still the one the admin saw; None if it is not."""
-    db, roster = get_db(), Roster.from_json(upload.content)
-    school_id, by = current_user.school_id, current_user.principal
-    plan = plan_import(db, school_id, roster, by=by)
-    if plan.errors or plan.fingerprint() != fingerprint:
-        return None
-    plan = apply_import(db, school_id, roster, by=by)
-    db.commit()
-    return plan
 
 
 def _receipt(plan: Plan) -> dict:

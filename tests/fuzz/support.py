@@ -540,7 +540,7 @@ def roster_files(draw) -> bytes:
     """A CSV file as schools send them, often broken: any mix of the accepted columns in any
     order (now and then a required one missing), unknown columns, plausible and hostile cells,
     ragged rows, blank lines, stray quotes and NUL bytes, in one of several encodings."""
-    from portal.services.roster_columns import PUPILS, STAFF, columns_for
+    from portal.services.roster.columns import PUPILS, STAFF, columns_for
 
     kind = draw(st.sampled_from([PUPILS, STAFF]))
     columns = [

@@ -8,8 +8,14 @@ from sqlalchemy import select
 
 from portal.cli import main
 from portal.models import AuditEvent, ClassTeacher, Parent, ParentLink, Pupil, SchoolClass, Staff
-from portal.services.roster import apply_import, plan_import, read_roster
-from portal.services.roster_columns import CONTACT_PREFIXES, documented_columns
+from portal.services.roster import (
+    PlanOutdated,
+    apply_import,
+    import_previewed,
+    plan_import,
+    read_roster,
+)
+from portal.services.roster.columns import CONTACT_PREFIXES, documented_columns
 from tests.factories import make_class, make_pupil, make_school, make_staff, sign_in_as
 
 CONTACT_COLUMNS = ",".join(
@@ -386,6 +392,110 @@ def test_the_admin_importing_cannot_leave_themself_out_or_lose_their_role(db, sc
     assert db.scalars(select(Staff)).all() == [admin]
 
 
+# --- Importing what was previewed -----------------------------------------------------------
+
+NEXT_YEAR = f"""\
+Adno,Forename,Surname,Year,Reg Group,{CONTACT_COLUMNS}
+A1,Amy,Smith,4,4B,Jo Smith,jo@example.org,C1,Mother,,,,
+A2,Ben,Smith,5,5A,Jo Smith,jo@example.org,C1,Carer,,,,
+A9,Dev,Patel,3,3B,Dee Patel,dee@example.org,C9,Mother,,,,
+"""
+
+
+def records_of(db, school) -> dict[str, dict[str, tuple]]:
+    """What an import may write, by the name the preview lists each record under."""
+    db.expire_all()
+    pupils = {
+        p.reference: (p.name, p.year_group, p.school_class and p.school_class.name, p.left_at)
+        for p in pupils_of(db, school).values()
+    }
+    parents = {
+        p.name: (p.email, p.left_at, sorted((c.reference, link_of(db, p, c)) for c in p.children))
+        for p in parents_of(db, school).values()
+    }
+    classes = db.scalars(select(SchoolClass).where(SchoolClass.school_id == school.id))
+    return {
+        "pupils": pupils,
+        "parents": parents,
+        "classes": {c.name: c.year_group for c in classes},
+    }
+
+
+def link_of(db, parent: Parent, pupil: Pupil) -> str | None:
+    return db.get(ParentLink, (parent.id, pupil.id)).relationship_to_pupil
+
+
+def test_an_import_writes_exactly_the_records_its_preview_lists(db, school):
+    """Every record the preview lists is written, and no other: an unchanged pupil (Ben) and
+    class (5A) are left alone, and the parent who left loses her link to Amy as shown."""
+    import_file(db, school, PUPILS)
+    before = records_of(db, school)
+
+    roster = read_roster(NEXT_YEAR.encode())
+    preview = plan_import(db, school.id, roster)
+    import_previewed(db, school.id, roster, preview.fingerprint())
+    db.commit()
+    after = records_of(db, school)
+
+    for section in preview.sections:
+        listed = [
+            entry.name if section.key != "pupils" else entry.shown_as
+            for entries in (section.added, section.changed, section.left)
+            for entry in entries
+        ]
+        written = {
+            key
+            for key in before[section.key] | after[section.key]
+            if before[section.key].get(key) != after[section.key].get(key)
+        }
+        assert sorted(listed) == sorted(written), section.key
+    assert entries(preview, "parents", "changed") == {"Jo Smith": ("Ben Smith: Mother to Carer",)}
+    assert entries(preview, "parents", "left") == {"Sam Smith": ()}
+    assert after["parents"]["Sam Smith"][2] == []
+
+
+def test_an_import_refuses_a_preview_the_records_no_longer_match(db, school):
+    """A pupil is added by hand between the preview and the import: the import refuses and
+    writes nothing, and a new preview shows what importing now means. It does not write the
+    previewed plan instead: the file is the school's whole list, so that plan would keep the
+    new pupil on roll though the file does not have them, and the admin was never asked."""
+    import_file(db, school, PUPILS)
+    roster = read_roster(NEXT_YEAR.encode())
+    previewed = plan_import(db, school.id, roster).fingerprint()
+    make_pupil(db, school, reference="A7", first_name="Eve", last_name="Hand")
+    db.commit()
+    before = records_of(db, school)
+
+    with pytest.raises(PlanOutdated) as refused:
+        import_previewed(db, school.id, roster, previewed)
+    db.commit()
+
+    assert str(refused.value).startswith("Something changed since you checked this file")
+    assert records_of(db, school) == before
+    assert (
+        len(db.scalars(select(AuditEvent).where(AuditEvent.action == "roster-imported")).all()) == 1
+    )
+    again = plan_import(db, school.id, roster)
+    assert entries(again, "pupils", "left") == {"Cat Jones": (), "Eve Hand": ()}
+    import_previewed(db, school.id, roster, again.fingerprint())
+    db.commit()
+    assert pupils_of(db, school)["A7"].left_at is not None
+
+
+def test_a_change_the_preview_does_not_depend_on_leaves_it_good(db, school):
+    """A pupil setting a password meanwhile changes nothing the import writes."""
+    import_file(db, school, PUPILS)
+    roster = read_roster(NEXT_YEAR.encode())
+    previewed = plan_import(db, school.id, roster).fingerprint()
+    pupils_of(db, school)["A2"].username = "ben.smith"
+    db.commit()
+
+    import_previewed(db, school.id, roster, previewed)
+    db.commit()
+
+    assert pupils_of(db, school)["A9"].name == "Dev Patel"
+
+
 # --- Dry runs and the command ---------------------------------------------------------------
 
 
@@ -504,6 +614,16 @@ def test_a_staff_file_says_which_classes_each_teacher_teaches(db, school):
         db, school, rows("Name,Email,Role,Classes", "Tess Cher,t@example.org,staff,RB")
     )
     assert entries(again, "staff", "changed")["Tess Cher"] == ("teaches RB",)
+
+
+def test_a_class_named_twice_in_a_teachers_row_is_taught_once(db, school):
+    import_file(db, school, PUPILS)
+    plan = import_file(
+        db, school, rows("Name,Email,Role,Classes", 'Tess Cher,t@example.org,staff,"3B, 5A, 3B"')
+    )
+    assert entries(plan, "staff", "added")["Tess Cher"] == ("staff", "teaches 3B, 5A")
+    taught = db.scalars(select(ClassTeacher)).all()
+    assert len(taught) == 2
 
 
 def test_a_class_no_pupil_file_made_is_a_row_error(db, school):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.db import Base
-from portal.models import AuditEvent, Pupil, Staff
+from portal.models import AuditEvent, Parent, Pupil, SchoolClass, Staff
 from tests.factories import make_pupil, make_school, make_staff, sign_in_as
 
 PUPILS = b"""\
@@ -117,6 +117,31 @@ def test_pressing_import_brings_in_what_was_previewed_and_says_what_changed(as_a
         "A2": "Ben Smith",
     }
     assert [p.name for p in pupils["A1"].parents] == ["Jo Smith"]
+
+
+def listed(html: str) -> dict[str, set[tuple[str, str]]]:
+    """The preview's tables by heading ("Pupils: new"): each row's name and its second cell."""
+    tables = {}
+    for heading, body in re.findall(r"<h2>(.*?) \(\d+\)</h2>(.*?)</table>", html, re.S):
+        rows = re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td>', body)
+        tables[heading] = set(rows)
+    return tables
+
+
+def test_the_records_created_are_exactly_the_rows_the_preview_lists(as_admin, db, school):
+    url = preview_url(as_admin, PUPILS)
+    preview = listed(as_admin.get(url).get_data(as_text=True))
+    press_import(as_admin, url)
+
+    pupils = {(pupil.name, ref) for ref, pupil in pupils_of(db, school).items()}
+    parents = db.scalars(select(Parent).where(Parent.school_id == school.id))
+    classes = db.scalars(select(SchoolClass).where(SchoolClass.school_id == school.id))
+    assert preview == {
+        "Pupils: new": pupils,
+        "Parents and carers: new": {(parent.name, parent.email) for parent in parents},
+        "Classes: new": {(c.name, f"Year {c.year_group}") for c in classes},
+    }
+    assert pupils == {("Amy Smith", "A1"), ("Ben Smith", "A2")}
 
 
 def test_pressing_import_twice_imports_once(as_admin, db, school):

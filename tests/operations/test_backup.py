@@ -24,10 +24,13 @@ from portal.content import load_content
 from portal.db import make_engine
 from portal.migrate import upgrade
 from portal.models import PolicyVersionRecord, QuizAnswer, QuizAttempt
-from portal.services import backup as backups
+from portal.operations import postgres_tools
+from portal.operations.backup import backup
+from portal.operations.backup_checks import BackupError, manifest_path, sha256_of
+from portal.operations.postgres_tools import Tool, Version
+from portal.operations.restore import head_revision, restore
 from portal.services.acceptance import Entry, Signature, record_and_commit, verify_chains
 from portal.services.agreements import PARENT
-from portal.services.backup import BackupError, Tool, Version
 from portal.services.policy_records import record_versions
 from tests.factories import ContentTree, make_parent, make_pupil, make_school
 from tests.portal_fixtures import _postgres_database
@@ -215,7 +218,7 @@ def test_a_backup_taken_during_a_burst_of_writes_restores_whole(
         before = len(committed)
         dest = tmp_path / "backups" / "esafety.backup"
         dest.parent.mkdir()
-        report = backups.backup(app.config["DATABASE_URL"], dest)
+        report = backup(app.config["DATABASE_URL"], dest)
         during = len(committed) - before
     finally:
         stop.set()
@@ -232,7 +235,7 @@ def test_a_backup_taken_during_a_burst_of_writes_restores_whole(
         manifest["tables"]["acceptance"] + manifest["tables"]["quiz_answer"]
     ), "the portal went on writing after the snapshot"
 
-    restored = backups.restore(dest, empty_url)
+    restored = restore(dest, empty_url)
     assert [check.name for check in restored.checks if not check.ok] == []
     check_restored(empty_url, manifest)
 
@@ -255,7 +258,7 @@ def test_the_copy_holds_the_moment_its_rows_were_counted(
             answer_a_quiz(session, school, children[1])
 
     dest = tmp_path / "esafety.backup"
-    report = backups.backup(app.config["DATABASE_URL"], dest, during=write_meanwhile)
+    report = backup(app.config["DATABASE_URL"], dest, during=write_meanwhile)
     assert report.ok, [str(check) for check in report.checks]
     manifest = json.loads(report.manifest_path.read_text())
     assert manifest["tables"]["acceptance"] == 3
@@ -263,7 +266,7 @@ def test_the_copy_holds_the_moment_its_rows_were_counted(
     assert manifest["tables"]["quiz_answer"] == ANSWERS_PER_ATTEMPT
     assert counts_in(app.config["DATABASE_URL"], ["acceptance"]) == {"acceptance": 4}
 
-    restored = backups.restore(dest, upgraded_empty_url)
+    restored = restore(dest, upgraded_empty_url)
     assert restored.ok, [str(check) for check in restored.checks]
     check_restored(upgraded_empty_url, manifest)
 
@@ -272,14 +275,14 @@ def test_the_manifest_describes_the_backup(app, db, schools, version_id, tmp_pat
     school, children, carers = schools[0]
     agree(db, school, children[0], carers[0], version_id)
     dest = tmp_path / "esafety.backup"
-    backups.backup(app.config["DATABASE_URL"], dest)
+    backup(app.config["DATABASE_URL"], dest)
     manifest = json.loads((tmp_path / "esafety.backup.manifest.json").read_text())
     kind = "sqlite" if app.config["DATABASE_URL"].startswith("sqlite") else "postgresql"
     assert manifest["format"] == "esafety-backup 1"
     assert manifest["source"]["kind"] == kind
-    assert manifest["schema_revision"] == backups.head_revision()
+    assert manifest["schema_revision"] == head_revision()
     assert manifest["created_at"].endswith("Z")
-    assert manifest["sha256"] == backups.sha256_of(dest)
+    assert manifest["sha256"] == sha256_of(dest)
     assert manifest["bytes"] == dest.stat().st_size
     assert manifest["tables"]["pupil"] == 60
     assert manifest["tables"]["acceptance"] == 1
@@ -287,7 +290,7 @@ def test_the_manifest_describes_the_backup(app, db, schools, version_id, tmp_pat
     assert all(check["ok"] for check in manifest["checks"])
     assert "password" not in json.dumps(manifest["source"])
     with pytest.raises(BackupError, match="already exists"):
-        backups.backup(app.config["DATABASE_URL"], dest)
+        backup(app.config["DATABASE_URL"], dest)
 
 
 # --- Restore refuses -------------------------------------------------------------------------
@@ -295,11 +298,11 @@ def test_the_manifest_describes_the_backup(app, db, schools, version_id, tmp_pat
 
 def test_restore_refuses_a_database_with_people_in_it(app, db, schools, version_id, tmp_path):
     dest = tmp_path / "esafety.backup"
-    backups.backup(app.config["DATABASE_URL"], dest)
+    backup(app.config["DATABASE_URL"], dest)
     school, children, carers = schools[0]
     agree(db, school, children[0], carers[0], version_id)  # the live database moves on
     with pytest.raises(BackupError) as refused:
-        backups.restore(dest, app.config["DATABASE_URL"])
+        restore(dest, app.config["DATABASE_URL"])
     message = str(refused.value)
     assert message.startswith("Refusing to restore")
     assert "school (2 rows)" in message
@@ -318,14 +321,14 @@ def flip_bytes(path: Path, offset: int, length: int = 16) -> None:
 
 def test_a_damaged_backup_is_refused_by_its_checksum(app, db, schools, empty_url, tmp_path):
     dest = tmp_path / "esafety.backup"
-    backups.backup(app.config["DATABASE_URL"], dest)
-    recorded = json.loads(backups.manifest_path(dest).read_text())["sha256"]
+    backup(app.config["DATABASE_URL"], dest)
+    recorded = json.loads(manifest_path(dest).read_text())["sha256"]
     flip_bytes(dest, dest.stat().st_size // 2)
     with pytest.raises(BackupError) as refused:
-        backups.restore(dest, empty_url)
+        restore(dest, empty_url)
     message = str(refused.value)
     assert f"{dest} is damaged or is not the file its manifest describes" in message
-    assert f"its SHA-256 is {backups.sha256_of(dest)}" in message
+    assert f"its SHA-256 is {sha256_of(dest)}" in message
     assert f"the manifest says {recorded}" in message
     assert "Nothing was restored" in message
     if empty_url.startswith("sqlite"):
@@ -357,7 +360,7 @@ def test_damage_is_found_even_when_the_checksum_was_taken_after_it(
     for child in children[:5]:
         agree(db, school, child, carers[0], version_id)
     dest = tmp_path / "esafety.backup"
-    backups.backup(app.config["DATABASE_URL"], dest)
+    backup(app.config["DATABASE_URL"], dest)
     sqlite = app.config["DATABASE_URL"].startswith("sqlite")
     if where == "header":
         flip_bytes(dest, 0, 16 if sqlite else 8)  # SQLite's "SQLite format 3"; pg_dump's "PGDMP"
@@ -369,13 +372,13 @@ def test_damage_is_found_even_when_the_checksum_was_taken_after_it(
     else:
         start, end = compressed_block_holding(dest, children[0].first_name.encode())
         flip_bytes(dest, (start + end) // 2, 8)
-    manifest_file = backups.manifest_path(dest)
+    manifest_file = manifest_path(dest)
     manifest = json.loads(manifest_file.read_text())
-    manifest_file.write_text(json.dumps(manifest | {"sha256": backups.sha256_of(dest)}))
+    manifest_file.write_text(json.dumps(manifest | {"sha256": sha256_of(dest)}))
 
     if sqlite or where == "header":
         with pytest.raises(BackupError) as refused:
-            backups.restore(dest, empty_url)
+            restore(dest, empty_url)
         expected = {
             (True, "header"): "SQLite cannot check it: file is not a database",
             (True, "pupils"): "SQLite cannot check it: database disk image is malformed",
@@ -386,7 +389,7 @@ def test_damage_is_found_even_when_the_checksum_was_taken_after_it(
         if sqlite:
             assert not Path(empty_url.removeprefix("sqlite:///")).exists()
         return
-    report = backups.restore(dest, empty_url)
+    report = restore(dest, empty_url)
     [failed] = report.checks
     assert not failed.ok
     assert failed.name == "restore"
@@ -403,24 +406,24 @@ def test_damage_is_found_even_when_the_checksum_was_taken_after_it(
 
 def test_restore_refuses_a_backup_of_the_other_kind(app, db, tmp_path):
     dest = tmp_path / "esafety.backup"
-    backups.backup(app.config["DATABASE_URL"], dest)
+    backup(app.config["DATABASE_URL"], dest)
     other = (
         "postgresql+psycopg://postgres@127.0.0.1/nowhere"
         if app.config["DATABASE_URL"].startswith("sqlite")
         else f"sqlite:///{tmp_path / 'x.sqlite'}"
     )
     with pytest.raises(BackupError, match=r"Restore it into a (sqlite|postgresql) database"):
-        backups.restore(dest, other)
+        restore(dest, other)
 
 
 def test_restore_needs_the_manifest(app, db, tmp_path, empty_url):
     dest = tmp_path / "esafety.backup"
-    backups.backup(app.config["DATABASE_URL"], dest)
-    backups.manifest_path(dest).unlink()
+    backup(app.config["DATABASE_URL"], dest)
+    manifest_path(dest).unlink()
     with pytest.raises(
         BackupError, match=r"There is no manifest beside .*esafety\.backup\.manifest"
     ):
-        backups.restore(dest, empty_url)
+        restore(dest, empty_url)
 
 
 # --- The commands ------------------------------------------------------------------------------
@@ -456,12 +459,12 @@ def test_the_commands_back_up_restore_and_refuse(
 
 def test_a_server_newer_than_pg_dump_is_named_clearly(monkeypatch):
     monkeypatch.setattr(
-        backups,
+        postgres_tools,
         "installed_tools",
         lambda name: [Tool(Path(f"/usr/bin/{name}"), Version(15, "15.20"))],
     )
     with pytest.raises(BackupError) as refused:
-        backups.pg_tool("pg_dump", Version(17, "17.2"))
+        postgres_tools.pg_tool("pg_dump", Version(17, "17.2"))
     message = str(refused.value)
     assert "The PostgreSQL server is version 17.2, newer than pg_dump here" in message
     assert "(version 15.20, /usr/bin/pg_dump)" in message
@@ -474,9 +477,9 @@ def test_the_client_of_the_servers_version_is_chosen(monkeypatch):
         Tool(Path("/usr/lib/postgresql/16/bin/pg_dump"), Version(16, "16.4")),
         Tool(Path("/usr/lib/postgresql/17/bin/pg_dump"), Version(17, "17.2")),
     ]
-    monkeypatch.setattr(backups, "installed_tools", lambda name: list(tools))
-    assert backups.pg_tool("pg_dump", Version(16, "16.1")).version.major == 16
-    assert backups.pg_tool("pg_dump", Version(14, "14.9")).version.major == 17
+    monkeypatch.setattr(postgres_tools, "installed_tools", lambda name: list(tools))
+    assert postgres_tools.pg_tool("pg_dump", Version(16, "16.1")).version.major == 16
+    assert postgres_tools.pg_tool("pg_dump", Version(14, "14.9")).version.major == 17
 
 
 def test_a_dump_that_cannot_be_checked_is_kept_and_says_so(app, db, schools, tmp_path):
@@ -498,14 +501,14 @@ def test_a_dump_that_cannot_be_checked_is_kept_and_says_so(app, db, schools, tmp
     engine.dispose()
     try:
         dest = tmp_path / "esafety.backup"
-        report = backups.backup(url.replace("postgres@", f"{role}@"), dest)
+        report = backup(url.replace("postgres@", f"{role}@"), dest)
         assert not report.ok
         [failed] = report.checks
         assert failed.name == "restore"
         assert "The backup was written, but it could not be checked" in failed.detail
         assert "permission to create databases (CREATEDB)" in failed.detail
         manifest = json.loads(report.manifest_path.read_text())
-        assert manifest["sha256"] == backups.sha256_of(dest)
+        assert manifest["sha256"] == sha256_of(dest)
         assert manifest["tables"]["pupil"] == 60
         assert manifest["checks"] == [{"name": "restore", "ok": False, "detail": failed.detail}]
     finally:

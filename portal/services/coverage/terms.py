@@ -1,0 +1,78 @@
+"""Periods of school time (this year, this term, last term) and a pupil's level on an outcome
+within one, worked out in SQL from their `outcome_progress` row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case
+
+from ...models import OutcomeProgress
+from ..agreements import _utc_midnight as utc_midnight
+from ..agreements import school_year_start
+
+LEVELS = {"not-taught": "Not taught", "taught": "Taught", "secure": "Secure"}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Work done from `start` (or ever) until `end` (or now); times in UTC."""
+
+    key: str
+    label: str
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    began: dt.date | None = None  # the first day, as the school's calendar shows it
+
+
+def _term_start(day: dt.date) -> dt.date:
+    """Autumn from 1 September, spring from 1 January, summer from 1 April."""
+    if day.month >= 9:
+        return dt.date(day.year, 9, 1)
+    return dt.date(day.year, 4 if day.month >= 4 else 1, 1)
+
+
+def periods(today: dt.date) -> dict[str, Period]:
+    term = _term_start(today)
+    last_term = _term_start(term - dt.timedelta(days=1))
+    year = school_year_start(today)
+    return {
+        period.key: period
+        for period in (
+            Period("all", "Everything so far"),
+            Period(
+                "year", f"This school year (from {year:%-d %B %Y})", utc_midnight(year), None, year
+            ),
+            Period("term", f"This term (from {term:%-d %B %Y})", utc_midnight(term), None, term),
+            Period(
+                "last-term",
+                f"Last term ({last_term:%-d %B} to {term - dt.timedelta(days=1):%-d %B %Y})",
+                utc_midnight(last_term),
+                utc_midnight(term),
+                last_term,
+            ),
+        )
+    }
+
+
+def until(moment: dt.datetime) -> Period:
+    return Period("until", f"Up to {moment:%-d %B %Y}", None, moment)
+
+
+def _within(period: Period, when) -> object:
+    conditions = [when.is_not(None)]
+    if period.start is not None:
+        conditions.append(when >= period.start)
+    if period.end is not None:
+        conditions.append(when < period.end)
+    return and_(*conditions)
+
+
+def level_in(period: Period):
+    """SQL: a pupil's level on an outcome in the period, from their outcome_progress row."""
+    return case(
+        (_within(period, OutcomeProgress.secured_at), "secure"),
+        (_within(period, OutcomeProgress.taught_at), "taught"),
+        else_="not-taught",
+    )
