@@ -112,7 +112,7 @@ def index():
 @public
 def badge():
     """The school's badge from its profile, shown in the header of every page."""
-    found = current_app.extensions["esafety.content"].profile.brand.badge
+    found = current_app.extensions["esafety.profile"].brand.badge
     if found is None:
         abort(404)
     return send_file(found, max_age=3600)
