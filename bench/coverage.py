@@ -627,15 +627,11 @@ def sign_in_lead(app, school_id: int) -> str:
         lead = db.scalar(
             select(Staff).where(Staff.school_id == school_id, Staff.role == "ict_lead")
         )
-        rules = agreements.rules(db, app.extensions["esafety.content"], agreements.school_today())
+        rules = agreements.rules(
+            app.extensions["esafety.catalogue"].current, agreements.school_today()
+        )
         entries = [
-            acceptance.Entry(
-                subject_type="staff",
-                subject_id=lead.id,
-                acting_as=part.part,
-                policy_version_id=part.rule.current_id,
-                content_hash=part.rule.current.content_hash,
-            )
+            acceptance.Entry.to(part.rule.in_force, "staff", lead.id, part.part)
             for part in agreements.parts_to_sign(db, rules, lead)
         ]
         if entries:

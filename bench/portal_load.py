@@ -46,10 +46,10 @@ def seed(url: str, staff: int) -> None:
     )
     db.commit()
     # They have accepted the staff agreement, so "signed in" measures the home page.
-    rules = agreements.rules(db, app.extensions["esafety.content"], agreements.school_today())
+    rules = agreements.rules(app.extensions["esafety.catalogue"].current, agreements.school_today())
     for person in db.scalars(select(Staff).where(Staff.school_id == school.id)).all():
         entries = [
-            Entry("staff", person.id, p.part, p.rule.current_id, p.rule.current.content_hash)
+            Entry.to(p.rule.in_force, "staff", person.id, p.part)
             for p in agreements.parts_to_sign(db, rules, person)
         ]
         if entries:

@@ -129,9 +129,9 @@ def seed(url: str, pupils: int, parents: int) -> tuple[list[dict], str]:
     )
     db.add(lead)
     db.commit()
-    rules = agreements.rules(db, app.extensions["esafety.content"], agreements.school_today())
+    rules = agreements.rules(app.extensions["esafety.catalogue"].current, agreements.school_today())
     entries = [
-        Entry("staff", lead.id, p.part, p.rule.current_id, p.rule.current.content_hash)
+        Entry.to(p.rule.in_force, "staff", lead.id, p.part)
         for p in agreements.parts_to_sign(db, rules, lead)
     ]
     record_and_commit(db, school.id, entries, Signature("staff", lead.id, signed_name=lead.name))

@@ -125,6 +125,15 @@ SETTINGS = (
         "will not start if the text of a recorded version has changed.",
     ),
     Setting(
+        "POLICY_CHECK_SECONDS",
+        60,
+        "How often, at most, each server process looks for changes in the policies folder. A "
+        "newly published version, a policy no longer asked for (`accepted_by: []`) or a new "
+        "audience is taken into use without a restart, this long after the files change at "
+        "the latest. Files with problems, or a change to a version people signed, are not "
+        "taken up: the portal goes on with the policies it had and logs what to put right.",
+    ),
+    Setting(
         "RETAIN_LEARNING_DAYS",
         365,
         "Days a pupil's lessons done, quiz attempts and answers and outcome levels are kept "

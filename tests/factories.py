@@ -325,18 +325,17 @@ def accept_own_agreements(app, db, person: Any) -> None:
     from portal.services import agreements
     from portal.services.acceptance import Entry, Signature, record_and_commit
 
-    rules = agreements.rules(db, app.extensions["esafety.content"], agreements.school_today())
+    rules = agreements.rules(catalogue_of(app), agreements.school_today())
     kind = agreements.kind_of(person)
     parts = agreements.parts_to_sign(db, rules, person)
     entries = [
-        Entry(
-            agreements.kind_of(part.subject),
-            part.subject.id,
-            part.part,
-            part.rule.current_id,
-            part.rule.current.content_hash,
-        )
+        Entry.to(part.rule.in_force, agreements.kind_of(part.subject), part.subject.id, part.part)
         for part in parts
     ]
     if entries:
         record_and_commit(db, person.school_id, entries, Signature(kind, person.id))
+
+
+def catalogue_of(app):
+    """The catalogue `app` serves now: its policies, each published version with its id."""
+    return app.extensions["esafety.catalogue"].current

@@ -69,7 +69,13 @@ def load_lessons(
     whole (see content/scheme.py): the portal starts with a scheme still being written and
     shows its gaps, while `esafety check` refuses it."""
     docs = docs_dir or curriculum_dir.parent / "docs"
-    key = (curriculum_dir.resolve(), docs, whole_scheme, _files(curriculum_dir), _files(docs))
+    key = (
+        curriculum_dir.resolve(),
+        docs,
+        whole_scheme,
+        folder_state(curriculum_dir),
+        folder_state(docs),
+    )
     if key in _loaded:
         return _loaded[key]
     problems = Problems(curriculum_dir.parent)
@@ -81,8 +87,9 @@ def load_lessons(
     return curriculum
 
 
-def _files(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """Every file below `folder` with its modification time and size."""
+def folder_state(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every file below `folder` with its modification time and size: cheap to read, and
+    different after any file is edited, added or removed."""
     found = []
     for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
         if path.is_file():

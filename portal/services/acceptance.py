@@ -13,7 +13,9 @@ back-and-resubmit) is not written again; the unique constraint `uq_acceptance_on
 line, and `record_and_commit` treats a clash with it as "already recorded".
 
 Nothing here updates or deletes an acceptance: a withdrawal is a new record, and the session
-refuses to flush a change to one (see `_append_only`).
+refuses to flush a change to one (see `_append_only`). Nor is anything recorded against a text
+other than the one published: an entry's content hash must be the recorded hash of the version
+it names (the hash the catalogue, services/catalogue.py, was checked against).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from ..models import (
     utcnow,
 )
 from .agreements import ACCEPT
+from .catalogue import CatalogueVersion
 
 GENESIS = "0" * 64
 METHODS = {"online": "Online", "paper": "Signed paper slip", "in-person": "In person"}
@@ -77,6 +80,31 @@ class Entry:
     content_hash: str
     talked_through: bool | None = None
     action: str = ACCEPT
+
+    @classmethod
+    def to(
+        cls,
+        version: CatalogueVersion,
+        subject_type: str,
+        subject_id: int,
+        acting_as: str,
+        talked_through: bool | None = None,
+        action: str = ACCEPT,
+    ) -> Entry:
+        """An entry for a version of the catalogue: its id and its hash come from one place."""
+        return cls(
+            subject_type,
+            subject_id,
+            acting_as,
+            version.record_id,
+            version.content_hash,
+            talked_through,
+            action,
+        )
+
+
+class VersionMismatch(ValueError):
+    """An entry's content hash is not the hash of the version it names: nothing is recorded."""
 
 
 @dataclass(frozen=True)
@@ -161,7 +189,10 @@ def append(
     now: dt.datetime | None = None,
 ) -> list[Outcome]:
     """Add each entry to the school's chain, once. Call with nothing else written yet in this
-    transaction; commit soon after, as the chain stays locked until then."""
+    transaction; commit soon after, as the chain stays locked until then. Raises
+    VersionMismatch, before anything is written, for an entry whose hash is not its version's."""
+    entries = list(entries)
+    _check_versions(db, entries)
     head = lock_chain(db, school_id)
     now = now or utcnow()
     outcomes = []
@@ -206,6 +237,28 @@ def append(
         outcomes.append(Outcome(record, new=True))
     db.flush()
     return outcomes
+
+
+def _check_versions(db: Session, entries: list[Entry]) -> None:
+    ids = {entry.policy_version_id for entry in entries}
+    recorded = {
+        row.id: row
+        for row in db.scalars(select(PolicyVersionRecord).where(PolicyVersionRecord.id.in_(ids)))
+    }
+    for entry in entries:
+        version = recorded.get(entry.policy_version_id)
+        if version is None:
+            raise VersionMismatch(
+                f"There is no recorded policy version {entry.policy_version_id}, so nothing "
+                "was recorded."
+            )
+        if entry.content_hash != version.content_hash:
+            raise VersionMismatch(
+                f"An agreement to {version.policy} version {version.version} (record "
+                f"{version.id}) must carry that version's content hash {version.content_hash}, "
+                f"not {entry.content_hash}: the text agreed to would not be the text published, "
+                "so nothing was recorded."
+            )
 
 
 def record_and_commit(

@@ -43,11 +43,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from ..content import Content
 from ..content.policies import Policy, PolicyVersion
 from ..models import Acceptance, Parent, ParentLink, Pupil, SchoolClass, Staff, Visitor, utcnow
 from ..years import AGE_BANDS
-from .policy_records import record_ids
+from .catalogue import Catalogue, CatalogueVersion
 
 SCHOOL_TIME = ZoneInfo("Europe/London")
 SCHOOL_YEAR_STARTS = (9, 1)  # 1 September
@@ -147,13 +146,20 @@ class Rule:
 
     policy: Policy
     audience: Audience
-    current: PolicyVersion
-    current_id: int
+    in_force: CatalogueVersion  # the version agreements made today are to
     counted_ids: tuple[int, ...]  # agreements to these versions count
     all_ids: tuple[int, ...]  # every recorded version of the policy
     since: dt.datetime | None  # agreements before this (UTC) are from an earlier school year
     versions_by_id: dict[int, PolicyVersion] = field(compare=False, hash=False)
     carers: str = "agreed-stands"  # one of CARERS_RULES
+
+    @property
+    def current(self) -> PolicyVersion:
+        return self.in_force.version
+
+    @property
+    def current_id(self) -> int:
+        return self.in_force.record_id
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -173,31 +179,20 @@ class Rule:
         return True
 
 
-def rules(
-    db: Session, content: Content, as_of: dt.date, carers: str = "agreed-stands"
-) -> list[Rule]:
+def rules(catalogue: Catalogue, as_of: dt.date, carers: str = "agreed-stands") -> list[Rule]:
     """Every (policy, audience) that needs agreeing to on this day, in the policies' order;
     `carers` is the school's rule for two carers who disagree (CARERS_RULES)."""
     if carers not in CARERS_RULES:
         raise ValueError(f"the rule for carers who disagree must be one of {CARERS_RULES}")
-    ids = record_ids(db, content)
     found = []
-    for policy in content.policies:
+    for policy in catalogue.content.policies:
         current = policy.current(as_of)
         if current is None or not policy.accepted_by:
             continue
-        key = (policy.slug, current.version)
-        if key not in ids:
-            raise RuntimeError(
-                f"{policy.slug} version {current.version} is not recorded; restart the portal"
-            )
-        by_id = {
-            ids[(policy.slug, v.version)]: v
-            for v in policy.published
-            if (policy.slug, v.version) in ids
-        }
+        in_force = catalogue.find(policy.slug, current.version)
+        by_id = {v.record_id: v.version for v in catalogue.of_policy(policy.slug)}
         if "new-version" in policy.renew:
-            counted = (ids[key],)
+            counted = (in_force.record_id,)
         else:
             counted = tuple(i for i, v in by_id.items() if v.effective_from <= as_of)
         since = _utc_midnight(school_year_start(as_of)) if "school-year" in policy.renew else None
@@ -206,8 +201,7 @@ def rules(
                 Rule(
                     policy=policy,
                     audience=AUDIENCES[audience_key],
-                    current=current,
-                    current_id=ids[key],
+                    in_force=in_force,
                     counted_ids=counted,
                     all_ids=tuple(sorted(by_id)),
                     since=since,

@@ -1,35 +1,32 @@
 """The published policy versions people sign, as the portal recorded them.
 
-When the portal starts it records every published version in `policies/` (policy, version,
-content hash, date it comes into force). A recorded version is what people agreed to, so its
-text may never change: if the text now on disk hashes differently, or a recorded version has
-gone, the portal refuses to start and says which one.
+Each published version in `policies/` is recorded once (policy, version, content hash, date it
+comes into force): the table mirrors `policies/published.yml` and gives each version the id
+agreements point at. A recorded version is what people agreed to, so its text may never change:
+if the text now on disk hashes differently, or a recorded version has gone, the policies are
+refused, naming the version. services/catalogue.py builds the portal's catalogue from here.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..content import Content
-from ..content.policies import Policy, PolicyVersion
+from ..content.policies import PolicyVersion
 from ..models import PolicyVersionRecord
 
 
 class ChangedVersionError(RuntimeError):
-    """A recorded (signed) policy version no longer has the text it was recorded with."""
+    """A recorded (signed) policy version no longer has the text it was recorded with; `lead`
+    says what follows from it where it is found (at start, the portal does not start)."""
 
-
-@dataclass(frozen=True)
-class Recorded:
-    """A version as loaded from disk, with the id of its record in the database."""
-
-    record_id: int
-    policy: Policy
-    version: PolicyVersion
+    def __init__(
+        self, problems: list[str], lead: str = "A policy version people have signed has changed"
+    ):
+        self.problems = problems
+        super().__init__(f"{lead}:\n" + "\n".join(f"- {problem}" for problem in problems))
 
 
 def record_versions(db: Session, content: Content) -> int:
@@ -40,8 +37,8 @@ def record_versions(db: Session, content: Content) -> int:
     the unique (policy, version) and it checks again, so each version is recorded once.
     """
     for _ in range(3):
-        records = {(r.policy, r.version): r for r in db.scalars(select(PolicyVersionRecord))}
-        _refuse_changes(records, content)
+        records = recorded(db)
+        refuse_changes(records, content)
         new = [
             version
             for policy in content.policies
@@ -68,7 +65,14 @@ def record_versions(db: Session, content: Content) -> int:
     raise RuntimeError("Could not record the published policy versions; please try again.")
 
 
-def _refuse_changes(records: dict[tuple[str, str], PolicyVersionRecord], content: Content) -> None:
+def recorded(db: Session) -> dict[tuple[str, str], PolicyVersionRecord]:
+    """Every recorded version, by (policy, version)."""
+    return {(r.policy, r.version): r for r in db.scalars(select(PolicyVersionRecord))}
+
+
+def refuse_changes(records: dict[tuple[str, str], PolicyVersionRecord], content: Content) -> None:
+    """Raise ChangedVersionError naming each recorded version that is not published on disk
+    with the text it was recorded with."""
     problems = []
     for (slug, version_id), record in sorted(records.items()):
         policy = content.policy(slug)
@@ -88,10 +92,7 @@ def _refuse_changes(records: dict[tuple[str, str], PolicyVersionRecord], content
                 "a new version."
             )
     if problems:
-        raise ChangedVersionError(
-            "The portal will not start, because a policy version people have signed has "
-            "changed:\n" + "\n".join(f"- {problem}" for problem in problems)
-        )
+        raise ChangedVersionError(problems)
 
 
 def _relative(version: PolicyVersion) -> str:
@@ -101,22 +102,3 @@ def _relative(version: PolicyVersion) -> str:
 def schema_ready(db: Session) -> bool:
     """Whether the database has been set up (`esafety db upgrade`) far enough to record."""
     return inspect(db.get_bind()).has_table("policy_version")
-
-
-def recorded(db: Session, content: Content, slug: str | None = None) -> dict[int, Recorded]:
-    """Recorded versions that are on disk, by record id (of one policy, or all)."""
-    query = select(PolicyVersionRecord)
-    if slug is not None:
-        query = query.where(PolicyVersionRecord.policy == slug)
-    found = {}
-    for record in db.scalars(query):
-        policy = content.policy(record.policy)
-        version = policy.version(record.version) if policy else None
-        if version is not None:
-            found[record.id] = Recorded(record.id, policy, version)
-    return found
-
-
-def record_ids(db: Session, content: Content) -> dict[tuple[str, str], int]:
-    """(policy, version) to record id, for every recorded version."""
-    return {(r.policy.slug, r.version.version): r.record_id for r in recorded(db, content).values()}

@@ -458,13 +458,7 @@ def _record_for(person: Any, kind: str, chosen: list, form: FlaskForm) -> list[O
     db = get_db()
     staff = current_user.principal
     entries = [
-        Entry(
-            subject_type=kind,
-            subject_id=person.id,
-            acting_as=part.part,
-            policy_version_id=part.rule.current_id,
-            content_hash=part.rule.current.content_hash,
-        )
+        Entry.to(part.rule.in_force, subject_type=kind, subject_id=person.id, acting_as=part.part)
         for part in chosen
     ]
     signature = Signature(
@@ -694,13 +688,7 @@ def _record_slips(school_class: SchoolClass, ticked: list, remark: str | None) -
     db = get_db()
     staff = current_user.principal
     entries = [
-        Entry(
-            subject_type="pupil",
-            subject_id=row.subject_id,
-            acting_as=part,
-            policy_version_id=rule.current_id,
-            content_hash=rule.current.content_hash,
-        )
+        Entry.to(rule.in_force, subject_type="pupil", subject_id=row.subject_id, acting_as=part)
         for rule, row in ticked
         for part in _still_to_do(rule, row.status)
     ]

@@ -29,15 +29,16 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..content.policies import PolicyVersion
-from ..models import Acceptance, Parent, PolicyVersionRecord, Pupil, School
+from ..models import Acceptance, Parent, Pupil, School
 from ..services import agreements, audit, consents, mail, on_behalf, parents, refusals
 from ..services.acceptance import Entry, Outcome, Signature, record_and_commit
 from ..services.agreements import COUNTERSIGN, PARENT, SELF, Part, Rule
+from ..services.catalogue import CatalogueVersion
 from .access import PUBLIC, ROLES, STAFF, allow, current_view, here
 from .auth import REACHED_BY, safe_next
 from .database import get_db
 from .forms import choices, strip
-from .policies import changes_html, content, local_time_filter, policy_html, today
+from .policies import catalogue, changes_html, content, local_time_filter, policy_html, today
 from .security import csrf
 from .urls import public_url
 
@@ -68,7 +69,7 @@ def init_app(app: Flask) -> None:
 
 def all_rules() -> list[Rule]:
     return agreements.rules(
-        get_db(), content(), today(), current_app.config.get("CARERS_DISAGREE", "agreed-stands")
+        catalogue(), today(), current_app.config.get("CARERS_DISAGREE", "agreed-stands")
     )
 
 
@@ -375,12 +376,11 @@ def take_back():
 def _sign_for_family(parent: Parent, policies: list[PolicyToSign], name: str) -> list[Outcome]:
     db = get_db()
     entries = [
-        Entry(
+        Entry.to(
+            policy.rule.in_force,
             subject_type=agreements.kind_of(part.subject),
             subject_id=part.subject.id,
             acting_as=part.part,
-            policy_version_id=policy.rule.current_id,
-            content_hash=policy.version.content_hash,
             talked_through=True if part.part in (PARENT, COUNTERSIGN) else None,
         )
         for policy in policies
@@ -442,25 +442,25 @@ def _queue_receipt(parent: Parent, school: School, records: list[Acceptance], su
 @dataclass(frozen=True)
 class ReceiptLine:
     record: Acceptance
-    title: str
-    policy: str
-    version: str
+    signed: CatalogueVersion  # the version the record is an agreement to
     about: str
+
+    @property
+    def title(self) -> str:
+        return self.signed.policy.title
+
+    @property
+    def policy(self) -> str:
+        return self.signed.slug
+
+    @property
+    def version(self) -> str:
+        return self.signed.version.version
 
 
 def _receipt_lines(records: list[Acceptance], subjects: dict) -> list[ReceiptLine]:
-    db = get_db()
-    versions = {
-        r.id: r
-        for r in db.scalars(
-            select(PolicyVersionRecord).where(
-                PolicyVersionRecord.id.in_({record.policy_version_id for record in records})
-            )
-        )
-    }
     lines = []
     for record in records:
-        version = versions[record.policy_version_id]
         subject = subjects.get((record.subject_type, record.subject_id))
         if record.acting_as == SELF:
             about = "for yourself" if record.subject_type == "parent" else ""
@@ -469,7 +469,7 @@ def _receipt_lines(records: list[Acceptance], subjects: dict) -> list[ReceiptLin
             about = f"{'countersigned ' if countersign else ''}for {subject.name}"
         else:
             about = ""
-        lines.append(ReceiptLine(record, version.title, version.policy, version.version, about))
+        lines.append(ReceiptLine(record, catalogue().get(record.policy_version_id), about))
     return lines
 
 
@@ -694,13 +694,7 @@ def _sign_own(person: Any, part: Part, form: FlaskForm) -> None:
     db = get_db()
     kind = agreements.kind_of(person)
     is_pupil = kind == "pupil"
-    entry = Entry(
-        subject_type=kind,
-        subject_id=person.id,
-        acting_as=SELF,
-        policy_version_id=part.rule.current_id,
-        content_hash=part.rule.current.content_hash,
-    )
+    entry = Entry.to(part.rule.in_force, subject_type=kind, subject_id=person.id, acting_as=SELF)
     signature = Signature(
         actor_type=kind,
         actor_id=person.id,

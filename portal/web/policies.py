@@ -1,23 +1,117 @@
-"""The policies the portal shows and records: loaded once at start from POLICIES_DIR (the same
-folder the site is built from), with every published version recorded in the database."""
+"""The policies the portal shows and records, as one catalogue (services/catalogue.py): built
+when the portal starts from POLICIES_DIR (the folder the site is built from), and built again
+while it runs whenever that folder changes, so a newly published version, a policy nobody is
+asked to sign any more or a policy's new audience needs no restart."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import threading
+import time
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..content import Content, ContentErrors, load_content
 from ..content.diff import readable_diff
 from ..content.glossary import abbreviation_lines
+from ..content.loader import folder_state
 from ..content.policies import PolicyVersion
 from ..content.render import render_markdown
-from ..services import agreements, policy_records
+from ..services import agreements, audit
+from ..services import catalogue as catalogues
+from ..services.catalogue import Catalogue
+from ..services.policy_records import ChangedVersionError
 
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
+log = logging.getLogger(__name__)
+
+
+class LiveCatalogue:
+    """The catalogue this server process serves, replaced whole when the policies change.
+
+    At most once every POLICY_CHECK_SECONDS, at the start of a request, it looks at the
+    policies folder's files (names, sizes and times: cheap). When they have changed it loads
+    them, records new versions, checks the recorded ones and swaps the new catalogue in. If the
+    new files have problems, or change a version people have signed, it keeps serving the
+    catalogue it has, and logs the problems (with their files and lines) and writes them to the
+    audit log, once for each state of the files.
+    """
+
+    def __init__(self, folder: Path, sessions: sessionmaker[Session], every: float) -> None:
+        self.folder, self.sessions, self.every = folder, sessions, every
+        self._lock = threading.Lock()
+        self._refused: tuple | None = None  # the files as they were when last refused
+        self._checked = time.monotonic()
+        self.current = self._load(folder_state(folder))  # a problem here stops the start
+
+    def _load(self, fingerprint: tuple) -> Catalogue:
+        with self.sessions() as db:
+            return catalogues.build(db, load_content(self.folder), fingerprint)
+
+    def refresh_if_due(self) -> None:
+        """Take changed policy files into use, if the last look was long enough ago. Other
+        requests meanwhile go on with the catalogue they have, without waiting."""
+        if time.monotonic() - self._checked < self.every or not self._lock.acquire(False):
+            return
+        try:
+            self._checked = time.monotonic()
+            fingerprint = folder_state(self.folder)
+            if self.current.recorded and fingerprint in (self.current.fingerprint, self._refused):
+                return
+            self._reload(fingerprint)
+        finally:
+            self._lock.release()
+
+    def _reload(self, fingerprint: tuple) -> None:
+        """Serve the catalogue of the files as they are now; on a problem keep the one served."""
+        try:
+            self.take_up(fingerprint)
+        except (ContentErrors, ChangedVersionError) as problem:
+            self._refused = fingerprint
+            self._report(problem)
+        except SQLAlchemyError:  # the database is away: look again next time
+            log.exception("The changed policies could not be checked against the database")
+
+    def take_up(self, fingerprint: tuple) -> None:
+        """Build the catalogue of the files as they are now and serve it; raises ContentErrors
+        or ChangedVersionError, serving the old one still, if they have problems."""
+        new = self._load(fingerprint)
+        old, self.current = self.current, new
+        if old.recorded:
+            added = [str(v) for v in new.versions if old.get(v.record_id) is None]
+            log.info(
+                "The changed policies in %s are in use%s",
+                self.folder,
+                f", with the new versions {', '.join(added)}" if added else "",
+            )
+
+    def _report(self, problem: Exception) -> None:
+        lines = (
+            [str(error) for error in problem.errors]
+            if isinstance(problem, ContentErrors)
+            else problem.problems
+        )
+        log.error(
+            "The policies in %s changed, but the portal goes on with the ones it had until "
+            "these problems are put right:\n%s",
+            self.folder,
+            "\n".join(f"- {line}" for line in lines),
+        )
+        address = audit.client_address.set(None)  # not the doing of whoever asked for a page
+        try:
+            with self.sessions() as db:
+                audit.record(db, "policies-refused", school_id=None, problems=lines)
+                db.commit()
+        except SQLAlchemyError:
+            log.exception("The refused policies could not be written to the audit log")
+        finally:
+            audit.client_address.reset(address)
 
 
 def init_app(app: Flask) -> None:
@@ -30,33 +124,50 @@ def init_app(app: Flask) -> None:
             "in the project folder."
         )
     try:
-        content = load_content(folder)
+        live = LiveCatalogue(
+            folder, app.extensions["esafety.sessions"], app.config["POLICY_CHECK_SECONDS"]
+        )
     except ContentErrors as errors:
         raise RuntimeError(f"The policies have problems:\n{errors}") from errors
-    app.extensions["esafety.content"] = content
-    app.extensions["esafety.policy_html"] = {}
-    record_policy_versions(app)
-
-
-def record_policy_versions(app: Flask) -> int:
-    """Record new published versions; raise ChangedVersionError if a recorded one changed.
-
-    Before `esafety db upgrade` has made the tables there is nothing to compare with; that
-    command records them once it has.
-    """
-    try:
-        with app.extensions["esafety.sessions"]() as db:
-            if not policy_records.schema_ready(db):
-                return 0
-            return policy_records.record_versions(db, app.extensions["esafety.content"])
+    except ChangedVersionError as changed:
+        raise ChangedVersionError(
+            changed.problems,
+            "The portal will not start, because a policy version people have signed has changed",
+        ) from None
     finally:
         # Hold no connection from start-up: a server that forks workers afterwards must not
         # share one, and an app that is built and thrown away leaves nothing open.
         app.extensions["esafety.engine"].dispose()
+    app.extensions["esafety.catalogue"] = live
+    # The school's name, colours and badge as they were at start: the pages' security policy
+    # allows exactly that one style (web/security.py), so a change to them takes a restart.
+    app.extensions["esafety.profile"] = live.current.content.profile
+    app.extensions["esafety.policy_html"] = {}
+    app.before_request(live.refresh_if_due)
+
+
+def record_policy_versions(app: Flask) -> int:
+    """Record the published versions now (after `esafety db upgrade` has made the tables) and
+    serve them; returns how many more versions are served than before."""
+    live = app.extensions["esafety.catalogue"]
+    before = len(live.current.versions)
+    try:
+        live.take_up(folder_state(live.folder))
+    finally:
+        app.extensions["esafety.engine"].dispose()
+    return len(live.current.versions) - before
+
+
+def catalogue() -> Catalogue:
+    """The catalogue this request began with: the same one to its end, even if a newer one is
+    taken into use meanwhile."""
+    if "catalogue" not in g:
+        g.catalogue = current_app.extensions["esafety.catalogue"].current
+    return g.catalogue
 
 
 def content() -> Content:
-    return current_app.extensions["esafety.content"]
+    return catalogue().content
 
 
 def today() -> dt.date:
@@ -71,7 +182,9 @@ def policy_html(version: PolicyVersion, top: int = 2) -> Markup:
     them under an h2), so the page's outline stays right. The words are the same.
     """
     cache = current_app.extensions["esafety.policy_html"]
-    key = (version.policy, version.version, top)
+    # A published version's text never changes; the glossary explaining it may, while the
+    # portal runs, so the key holds it too.
+    key = (version.policy, version.version, top, content().glossary)
     if key not in cache:
         glossary = abbreviation_lines(list(content().glossary))
         html = render_markdown(

@@ -34,7 +34,7 @@ def _school_and_look() -> dict[str, Any]:
 def look() -> dict[str, Any]:
     """The school's colours and badge, from the profile the site is built from too: read at
     start, so even the server error page has them."""
-    brand = current_app.extensions["esafety.content"].profile.brand
+    brand = current_app.extensions["esafety.profile"].brand
     return {
         "brand": brand,
         "brand_style": Markup(portal_css(brand)),  # noqa: S704 - hex colours
@@ -52,7 +52,7 @@ def badge_src(path: Path) -> str:
 
 def profile_name() -> str:
     """The name in the school profile: read at start, so it is there when the database is not."""
-    return current_app.extensions["esafety.content"].profile.name
+    return current_app.extensions["esafety.profile"].name
 
 
 def school_name() -> str:

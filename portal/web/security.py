@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
-    brand = app.extensions["esafety.content"].profile.brand
+    brand = app.extensions["esafety.profile"].brand
     app.extensions["esafety.csp"] = content_security_policy(portal_css(brand))
     app.after_request(_headers)
 

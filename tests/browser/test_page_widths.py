@@ -116,6 +116,15 @@ def agree_as_staff(visit: Visit, name: str) -> None:
         visit.press_button("I agree")
 
 
+def sign_in_as_teacher(visit: Visit, url: str, name: str) -> None:
+    """The demo school's teacher signs in, and accepts the staff agreement if it is asked."""
+    visit.page.goto(f"{url}/sign-in/staff")
+    visit.type_into("Email address", "teacher@oakfield.example.org")
+    visit.type_into("Password", demo.STAFF_PASSWORD)
+    visit.press_button("Sign in")
+    agree_as_staff(visit, name)
+
+
 def test_no_page_before_sign_in_scrolls_sideways(browser, portal_url):
     url, _ = portal_url
     visit = Visit(browser, PHONE)
@@ -155,11 +164,7 @@ def test_the_coverage_heatmap_fits_a_laptop_screen(browser, portal_url):
 def test_no_page_scrolls_sideways_for_a_teacher(browser, portal_url):
     url, _ = portal_url
     visit = Visit(browser, PHONE)
-    visit.page.goto(f"{url}/sign-in/staff")
-    visit.type_into("Email address", "teacher@oakfield.example.org")
-    visit.type_into("Password", demo.STAFF_PASSWORD)
-    visit.press_button("Sign in")
-    agree_as_staff(visit, "Sam Reid")
+    sign_in_as_teacher(visit, url, "Sam Reid")
     found = every_page(visit, url, ["/staff/"])
     visit.close()
     assert found == [], "\n".join(found)

@@ -27,6 +27,7 @@ from portal.services.tokens import token_hash
 from portal.web.login import CLASS_DEVICE
 from tests.factories import (
     accept_own_agreements,
+    catalogue_of,
     make_class,
     make_parent,
     make_pupil,
@@ -178,7 +179,7 @@ class World:
             "column_id": ids["class"] + [3, 7],
             "kind": ["pupil", "parent", "staff", "visitor"],
             "token": [upload, reset, link, "not-a-real-token"],
-            "policy": [policy.slug for policy in app.extensions["esafety.content"].policies],
+            "policy": [policy.slug for policy in catalogue_of(app).content.policies],
             "lesson_id": [lesson.id, curriculum.lessons_for("4-7")[0].id],
             "part": [1, 2, len(lesson.sections)],
             "attempt_id": [attempt.id],
@@ -190,11 +191,9 @@ class World:
 
     def _sign_for(self, parent, children) -> None:
         """The parent has agreed for `children`, so withdrawing has something to withdraw."""
-        rules = agreements.rules(
-            self.db, self.app.extensions["esafety.content"], agreements.school_today()
-        )
+        rules = agreements.rules(catalogue_of(self.app), agreements.school_today())
         entries = [
-            Entry("pupil", p.subject.id, p.part, p.rule.current_id, p.rule.current.content_hash)
+            Entry.to(p.rule.in_force, "pupil", p.subject.id, p.part)
             for p in agreements.parts_to_sign(self.db, rules, parent)
             if p.subject in children and p.part == PARENT
         ]

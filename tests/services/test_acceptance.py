@@ -27,7 +27,14 @@ from portal.services.acceptance import (
 )
 from portal.services.agreements import COUNTERSIGN, PARENT, SELF
 from portal.services.policy_records import ChangedVersionError, record_versions
-from tests.factories import ContentTree, make_parent, make_pupil, make_school, make_staff
+from tests.factories import (
+    ContentTree,
+    catalogue_of,
+    make_parent,
+    make_pupil,
+    make_school,
+    make_staff,
+)
 
 
 @dataclass(frozen=True)
@@ -419,7 +426,7 @@ def test_the_portal_refuses_to_start_if_a_recorded_version_is_gone(app, agreemen
 def test_recording_is_safe_when_two_servers_start_at_once(app, db, agreement_tree):
     db.execute(PolicyVersionRecord.__table__.delete())
     db.commit()
-    content = app.extensions["esafety.content"]
+    content = catalogue_of(app).content
     sessions = app.extensions["esafety.sessions"]
 
     def start():

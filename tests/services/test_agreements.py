@@ -21,9 +21,11 @@ from portal.services.agreements import (
     rules,
     school_year_start,
 )
-from portal.services.policy_records import record_ids, record_versions
+from portal.services.catalogue import build
+from portal.services.policy_records import record_versions, recorded
 from tests.factories import (
     ContentTree,
+    catalogue_of,
     make_class,
     make_parent,
     make_pupil,
@@ -71,7 +73,7 @@ def school(db):
 
 
 def rules_on(app, db, day: dt.date):
-    return rules(db, app.extensions["esafety.content"], day)
+    return rules(catalogue_of(app), day)
 
 
 def rule_of(all_rules, slug: str, audience: str | None = None):
@@ -92,7 +94,7 @@ def sign(db, school, rule, subject, part, actor, when=IN_AUTUMN, version_id=None
                 subject.id,
                 part,
                 version_id or rule.current_id,
-                rule.current.content_hash,
+                rule.versions_by_id[version_id or rule.current_id].content_hash,
                 action=action,
             )
         ],
@@ -200,8 +202,9 @@ def test_a_new_published_version_makes_it_pending_again(app, db, school, agreeme
     agreement_tree.publish()
     content = load_content(agreement_tree.policies)
     assert record_versions(db, content) == 1
-    before = rule_of(rules(db, content, dt.date(2026, 1, 4)), "senior")
-    after = rule_of(rules(db, content, dt.date(2026, 1, 5)), "senior")
+    catalogue = build(db, content)
+    before = rule_of(rules(catalogue, dt.date(2026, 1, 4)), "senior")
+    after = rule_of(rules(catalogue, dt.date(2026, 1, 5)), "senior")
     assert before.current.version == "2025.09"
     assert status(db, before, child) == "signed"
     assert after.current.version == "2026.01"
@@ -247,9 +250,7 @@ def test_a_policy_that_does_not_renew_keeps_an_older_agreement(app, db, school, 
     )
     agreement_tree.version("2026.01", slug="guests", effective_from=dt.date(2026, 1, 5))
     agreement_tree.publish()
-    content = load_content(agreement_tree.policies)
-    record_versions(db, content)
-    later = rule_of(rules(db, content, dt.date(2027, 1, 1)), "guests")
+    later = rule_of(rules(build(db, agreement_tree.load()), dt.date(2027, 1, 1)), "guests")
     assert later.current.version == "2026.01"
     assert status(db, later, visitor) == "signed"
 
@@ -284,9 +285,9 @@ def test_a_withdrawal_makes_it_pending_and_keeps_the_record(app, db, school):
 
 def test_older_versions_do_not_count_before_they_are_in_force(app, db, school):
     """Rules follow the version in force on the day, not the newest file."""
-    content = app.extensions["esafety.content"]
-    assert rules(db, content, dt.date(2025, 8, 31)) == []  # nothing in force yet
-    assert {r.policy.slug for r in rules(db, content, AUTUMN)} == {
+    catalogue = catalogue_of(app)
+    assert rules(catalogue, dt.date(2025, 8, 31)) == []  # nothing in force yet
+    assert {r.policy.slug for r in rules(catalogue, AUTUMN)} == {
         "young",
         "junior",
         "senior",
@@ -352,8 +353,9 @@ def test_people_who_left_are_not_counted(app, db, school):
 
 
 def test_version_ids_are_recorded_for_every_published_version(app, db):
-    ids = record_ids(db, app.extensions["esafety.content"])
+    ids = {(v.slug, v.version.version): v.record_id for v in catalogue_of(app).versions}
     assert set(ids) == {
         (slug, "2025.09")
         for slug in ("young", "junior", "senior", "family", "work", "guests", "guidance")
     }
+    assert ids == {(r.policy, r.version): r.id for r in recorded(db).values()}

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from portal.content import load_content
 from portal.models import Parent, Pupil, School
 from portal.services import agreements, consents
 from portal.services.demo import EARLIER_SIGNERS, SLUG, reset_demo_school
+from tests.factories import catalogue_of
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -27,17 +27,17 @@ def policies_dir():
 def test_parents_who_signed_in_september_are_asked_again_in_january(app, db):
     reset_demo_school(db)
     db.commit()
-    content = load_content(PROJECT / "policies")
+    catalogue = catalogue_of(app)
     parents = db.scalars(select(Parent).order_by(Parent.reference)).all()
     signer = next(p for p in parents if p.reference == f"C{2000 + EARLIER_SIGNERS[0]}")
     before = next(
         r
-        for r in agreements.rules(db, content, dt.date(2027, 1, 3))
+        for r in agreements.rules(catalogue, dt.date(2027, 1, 3))
         if r.policy.slug == "parent-agreement"
     )
     after = next(
         r
-        for r in agreements.rules(db, content, dt.date(2027, 1, 4))
+        for r in agreements.rules(catalogue, dt.date(2027, 1, 4))
         if r.policy.slug == "parent-agreement"
     )
     assert before.current.version == "2026.09"

@@ -10,7 +10,7 @@ from portal.services import agreements, refusals, reminders
 from portal.services.acceptance import verify_chains
 from portal.services.agreements import PARENT, SELF, parts_about, rules
 from portal.services.refusals import RefusalError
-from tests.factories import make_parent, make_pupil, make_school, make_staff
+from tests.factories import catalogue_of, make_parent, make_pupil, make_school, make_staff
 from tests.services.test_agreements import (  # noqa: F401 (fixtures)
     AUTUMN,
     agreement_tree,
@@ -78,8 +78,7 @@ def test_one_carer_withdraws_their_own_and_the_school_rule_decides(
 ):
     child = make_pupil(db, school, year_group=1)
     mum, dad = make_parent(db, school, [child]), make_parent(db, school, [child])
-    content = app.extensions["esafety.content"]
-    all_rules = rules(db, content, AUTUMN, carers)
+    all_rules = rules(catalogue_of(app), AUTUMN, carers)
     rule = rule_of(all_rules, "young")
     sign(db, school, rule, child, PARENT, mum, when=None)
     sign(db, school, rule, child, PARENT, dad, when=None)
@@ -104,4 +103,4 @@ def test_a_carer_who_agreed_is_told_to_take_it_back_rather_than_decline(app, db,
 
 def test_an_unknown_rule_for_carers_is_refused(app, db, school):
     with pytest.raises(ValueError, match="carers who disagree"):
-        rules(db, app.extensions["esafety.content"], AUTUMN, "maybe")
+        rules(catalogue_of(app), AUTUMN, "maybe")

@@ -7,10 +7,9 @@ import datetime as dt
 
 import pytest
 
-from portal.content import load_content
 from portal.services import agreements
 from portal.services.agreements import SELF, rules
-from portal.services.policy_records import record_versions
+from portal.services.catalogue import build
 from tests.factories import make_pupil, make_school
 from tests.services.test_agreements import (  # noqa: F401 (fixtures)
     AUTUMN,
@@ -45,10 +44,7 @@ def test_a_count_per_version_and_who_is_on_a_superseded_one(app, db, school, req
         changes="A second version.",
     )
     tree.publish()
-    content = load_content(tree.policies)
-    record_versions(db, content)
-    db.commit()
-    after = rule_of(rules(db, content, dt.date(2026, 1, 5)), "senior")
+    after = rule_of(rules(build(db, tree.load()), dt.date(2026, 1, 5)), "senior")
     sign(db, school, after, late, SELF, late, when=dt.datetime(2026, 1, 6, 10))
 
     counts = agreements.version_counts(db, after, school.id)

@@ -27,6 +27,7 @@ from portal.services.agreements import COUNTERSIGN, PARENT, SELF
 from portal.services.tokens import normalise_letter_code, token_hash
 from tests.factories import (
     accept_own_agreements,
+    catalogue_of,
     make_class,
     make_parent,
     make_pupil,
@@ -106,7 +107,7 @@ def sign_family(client, children, name="Sara Carer", **extra):
 
 
 def current(app, slug: str):
-    return app.extensions["esafety.content"].policy(slug).current(agreements.school_today())
+    return catalogue_of(app).content.policy(slug).current(agreements.school_today())
 
 
 def version_id(db, slug: str, version: str) -> int:
@@ -139,7 +140,7 @@ def test_the_page_starts_with_each_person_the_ticks_and_the_signature(client, db
     page = text(client.get("/agreements/family"))
     order = [
         "Parent and carer agreement",
-        app.extensions["esafety.content"].policy("parent-agreement").summary,
+        catalogue_of(app).content.policy("parent-agreement").summary,
         "You agree to it for yourself: sign below.",
         "Amira Test, Reception",
         "You agree to it for Amira: tick the box and sign below.",
@@ -165,7 +166,7 @@ def test_each_full_text_is_on_the_page_a_tap_away(client, db, family, app):
     for slug in ("pupil-aup-4-7", "pupil-aup-7-11", "parent-agreement"):
         section = page[page.index(f'id="policy-{slug}"') :]
         section = section[: section.index("</section>")]
-        summary = app.extensions["esafety.content"].policy(slug).summary
+        summary = catalogue_of(app).content.policy(slug).summary
         assert section.index(summary) < section.index("<details")  # its summary comes first
         assert 'class="policy-text"' in section[section.index("<details") :]
         assert section.count("<h4") > 0  # the text's headings sit under the policy's own
@@ -354,11 +355,11 @@ def test_a_new_version_while_the_page_was_open_signs_nothing(client, db, family)
 
 
 def test_a_parent_who_signed_an_earlier_version_sees_what_changed_first(client, db, family, app):
-    older = version_id(db, "pupil-aup-7-11", "2025.09")
+    older = catalogue_of(app).find("pupil-aup-7-11", "2025.09")
     record_and_commit(
         db,
         family["school"].id,
-        [Entry("pupil", family["junior"].id, COUNTERSIGN, older, "0" * 64, talked_through=True)],
+        [Entry.to(older, "pupil", family["junior"].id, COUNTERSIGN, talked_through=True)],
         Signature("parent", family["parent"].id, signed_name="Sara Carer"),
     )
     sign_in_as(client, db, family["parent"])
@@ -553,7 +554,7 @@ def test_staff_accept_their_agreement_at_sign_in_before_any_other_page(app, clie
     page = text(client.get("/agreements/mine?next=/staff/"))
     assert "Staff acceptable use policy" in page
     assert current(app, "staff-aup").content_hash in page
-    summary = app.extensions["esafety.content"].policy("staff-aup").summary
+    summary = catalogue_of(app).content.policy("staff-aup").summary
     assert page.index(f"In short: {escape(summary)}") < page.index("The full text")
     unnamed = client.submit("/agreements/mine?next=/staff/", {"shown": "staff-aup:2026.09"})
     assert unnamed.status_code == 400

@@ -28,7 +28,7 @@ from portal.models import PolicyVersionRecord as PolicyVersion
 from portal.services import agreements
 from portal.services.acceptance import Entry, Signature, append, verify_chains
 from portal.services.agreements import COUNTERSIGN, PARENT, SELF
-from tests.factories import make_class, make_parent, make_pupil, make_school
+from tests.factories import catalogue_of, make_class, make_parent, make_pupil, make_school
 from tests.live_server import (
     Browser,
     Gunicorn,
@@ -77,16 +77,10 @@ def seed_families(app, db) -> list[dict]:
             }
         )
     db.commit()
-    rules = agreements.rules(db, app.extensions["esafety.content"], agreements.school_today())
+    rules = agreements.rules(catalogue_of(app), agreements.school_today())
     (junior_rule,) = [rule for rule in rules if rule.policy.slug == "pupil-aup-7-11"]
     for family in families:  # one transaction: the children signed in class last week
-        entry = Entry(
-            "pupil",
-            family["junior"],
-            SELF,
-            junior_rule.current_id,
-            junior_rule.current.content_hash,
-        )
+        entry = Entry.to(junior_rule.in_force, "pupil", family["junior"], SELF)
         append(db, school.id, [entry], Signature("pupil", family["junior"], remark="Be kind."))
     db.commit()
     return families
@@ -224,7 +218,7 @@ def policy_ids(db) -> dict[tuple[str, str], int]:
 
 def assert_two_part_agreements_complete(app, db) -> None:
     """The school's own counts agree: every child's agreements and every parent's are done."""
-    rules = agreements.rules(db, app.extensions["esafety.content"], agreements.school_today())
+    rules = agreements.rules(catalogue_of(app), agreements.school_today())
     school_id = db.scalar(select(Parent.school_id).limit(1))
     expected = {"parent-agreement": "signed", "pupil-aup-4-7": "signed"}
     expected["pupil-aup-7-11"] = "countersigned"

@@ -13,6 +13,7 @@ from portal.services.agreements import school_today
 from portal.web.agreements import all_rules
 from tests.factories import (
     accept_own_agreements,
+    catalogue_of,
     make_class,
     make_parent,
     make_pupil,
@@ -63,7 +64,7 @@ def test_the_ict_lead_sees_each_figure_with_a_link_to_its_page(app, client, db, 
     # One parent with an email address has something to sign; another has no address.
     assert "Reminders 1 family to remind" in text
     assert "Curriculum 0% of outcomes secure counting all work so far" in text
-    overdue = overview.overdue_reviews(app.extensions["esafety.content"], school_today())
+    overdue = overview.overdue_reviews(catalogue_of(app).content, school_today())
     titles = "; ".join(policy.title for policy in overdue)
     assert (
         f"Policy reviews {len(overdue)} overdue {titles}" in text
@@ -106,7 +107,7 @@ def test_a_teacher_sees_no_school_figures_and_is_offered_two_factor(app, client,
 
 
 def test_a_review_is_overdue_once_its_date_has_passed(app):
-    content = app.extensions["esafety.content"]
+    content = catalogue_of(app).content
     for policy in content.policies:
         version = policy.published[-1]
         assert policy not in overview.overdue_reviews(content, version.effective_from)
