@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 
 import click
@@ -33,6 +34,23 @@ def test_check_lists_every_problem_and_exits_non_zero(tree):
     assert result.exit_code == 1
     assert "policies/rules/2025.09.md:3: status must be draft or published" in result.output
     assert "policies/rules/2025.09.md:12: unknown placeholder {{ nope }}" in result.output
+
+
+def test_check_and_the_site_build_refuse_a_minor_amendment_that_rewrites_the_rules(tree):
+    tree.policy()
+    tree.version(body="## Rules\n\nBe kind online.\n")
+    tree.version(
+        "2026.01",
+        body="## Rules\n\nSay what you like online.\n",
+        minor="Corrected a spelling",
+        effective_from=dt.date(2026, 1, 5),
+    )
+    tree.mkdocs_yml()
+    for command in ("check", "build"):
+        result = run(command, "--root", tree.root)
+        assert result.exit_code == 1
+        assert "policies/rules/2026.01.md:9: this minor amendment changes 4 words" in result.output
+    assert not (tree.root / "site").exists()
 
 
 def test_publish_records_new_versions_once(tree):

@@ -43,6 +43,11 @@ def test_every_content_field_is_documented(authors_guide, field):
     assert re.search(rf"^{field}:", authors_guide, re.MULTILINE)
 
 
+def test_the_minor_amendment_limit_in_the_school_profile_is_documented(authors_guide):
+    assert re.search(r"^  minor_amendment_limit: \d+%$", authors_guide, re.MULTILINE)
+    assert "## Minor amendments" in authors_guide
+
+
 @pytest.mark.parametrize("value", [*ACCEPTED_BY, *RENEW])
 def test_every_acceptance_value_is_documented(authors_guide, value):
     assert f"`{value}`" in authors_guide

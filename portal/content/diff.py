@@ -69,6 +69,22 @@ def readable_diff(old_text: str, new_text: str) -> Diff:
     return Diff('<div class="diff">\n' + "\n".join(html) + "\n</div>", changed, added, removed)
 
 
+def words_changed(old_text: str, new_text: str) -> tuple[int, int]:
+    """How many words of the old text the new one changes, and how many words the old text has,
+    both as readers see them (without Markdown marks). A word replaced, removed or added counts
+    once: changing a three-word name to another is three words."""
+    old, new = _words(old_text), _words(new_text)
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    changed = sum(
+        max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
+    )
+    return changed, len(old)
+
+
+def _words(text: str) -> list[str]:
+    return [word for part in _parts(text) for word in part.text.split()]
+
+
 def _parts(text: str) -> list[Part]:
     parts: list[Part] = []
     for block in re.split(r"\n\s*\n", text.strip()):

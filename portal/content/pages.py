@@ -175,7 +175,8 @@ def current_page(policy: Policy, as_of: dt.date, portal_url: str) -> str:
         link = f"[Read version {version.version}]({_version_link(policy, version)})."
         coming = (
             f'<p class="admonition-title">Version {version.version} comes into force on '
-            f"{format_date(version.effective_from)}</p>\n\n{link}"
+            f"{format_date(version.effective_from)}</p>\n\n"
+            + " ".join(filter(None, [amendment_note(policy, version), link]))
         )
         lines += [
             shown(
@@ -272,6 +273,29 @@ def version_page(policy: Policy, version: PolicyVersion, as_of: dt.date, portal_
     return "\n".join([*lines, version.text])
 
 
+def amendment_note(policy: Policy, version: PolicyVersion) -> str:
+    """For a minor amendment: what it amends and why, and, for a policy people sign, that their
+    agreement to the version it amends still counts. Empty for any other version."""
+    amended = policy.amended(version)
+    if not amended:
+        return ""
+    note = (
+        f"Version {version.version} is a minor amendment of version {amended[0].version}: "
+        f"{_sentence(version.minor)}"
+    )
+    if policy.accepted_by:
+        agreed = f"version {amended[-1].version}" + (" or later" if len(amended) > 1 else "")
+        note += (
+            f" If you agreed to {agreed}, your agreement still counts: you do not need to "
+            "agree again."
+        )
+    return note
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 def _corrected_by(policy: Policy, version: PolicyVersion) -> str:
     successor = policy.successor(version)
     assert successor is not None
@@ -292,6 +316,7 @@ def changes_page(policy: Policy, version: PolicyVersion) -> str:
             f"{policy.title}: [version {version.version}]({_version_link(policy, version)}) "
             f"compared with [version {previous.version}]({_version_link(policy, previous)}).",
             "",
+            *([f"**Amended.** {amendment_note(policy, version)}", ""] if version.is_minor else []),
             '!!! note "In short"',
             "",
             *[f"    {line}" for line in version.changes.splitlines()],
@@ -384,7 +409,7 @@ def _facts(policy: Policy, version: PolicyVersion, as_of: dt.date) -> list[str]:
     elif until is not None:
         in_force += f" until {format_date(until - dt.timedelta(days=1))}"
     facts = [
-        ("Version", version.version),
+        ("Version", f"{version.version} (amended)" if version.is_minor else version.version),
         ("In force from", in_force),
         ("Approved by", f"{version.approved_by}, {format_date(version.approved_on)}"),
         ("Review by", format_date(version.review_by) + overdue),
@@ -392,6 +417,9 @@ def _facts(policy: Policy, version: PolicyVersion, as_of: dt.date) -> list[str]:
         ("Who must accept it", who_accepts(policy)),
         ("Text fingerprint (SHA-256)", f"`{version.content_hash}`"),
     ]
+    if version.is_minor:
+        what_changed = f"[What changed]({_version_link(policy, version, 'changes/')})"
+        facts.insert(1, ("Amended", f"{amendment_note(policy, version)} {what_changed}."))
     return [
         '<div class="policy-facts" markdown="1">',
         "",
@@ -442,6 +470,10 @@ def _history(policy: Policy, as_of: dt.date) -> list[str]:
             )
         )
         link = f"[{version.version}]({_version_link(policy, version)})"
+        summary = version.changes
+        if version.is_minor:
+            link += " (amended)"
+            summary = f"Minor amendment: {_sentence(version.minor)} {summary}"
         changes = (
             f"[What changed]({_version_link(policy, version, 'changes/')})"
             if policy.predecessor(version)
@@ -450,7 +482,7 @@ def _history(policy: Policy, as_of: dt.date) -> list[str]:
         rows.append(
             f'| {link} | <span class="version-status" data-version="{version.version}">'
             f"{status}</span> | {format_date(version.effective_from)} "
-            f"| {_cell(version.changes)} | {changes} |"
+            f"| {_cell(summary)} | {changes} |"
         )
     return [
         "",

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .diff import words_changed
 from .errors import Problems
 from .hashing import content_hash, normalise_text
 from .profile import SchoolProfile
@@ -32,7 +33,9 @@ VERSION_FIELDS = (
     "effective_from",
     "review_by",
     "changes",
+    "minor",
 )
+OPTIONAL_VERSION_FIELDS = ("minor",)
 VERSION_ID = re.compile(r"^\d{4}\.(0[1-9]|1[0-2])(\.[1-9]\d*)?$")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 HEADING_1 = re.compile(r"^# ", re.MULTILINE)
@@ -53,6 +56,8 @@ class PolicyVersion:
     text: str
     content_hash: str
     path: Path
+    minor: str = ""  # why this version is a minor amendment of the one before; "" if it is not
+    minor_line: int | None = None  # the line of `minor:` in the file, for errors
 
     @property
     def sort_key(self) -> tuple[int, ...]:
@@ -61,6 +66,10 @@ class PolicyVersion:
     @property
     def is_published(self) -> bool:
         return self.status == "published"
+
+    @property
+    def is_minor(self) -> bool:
+        return bool(self.minor)
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,16 @@ class Policy:
     def version(self, version_id: str) -> PolicyVersion | None:
         return next((v for v in self.versions if v.version == version_id), None)
 
+    def amended(self, version: PolicyVersion) -> tuple[PolicyVersion, ...]:
+        """The earlier versions `version` amends, newest first: back through consecutive minor
+        amendments to the last major version. An agreement to any of them still counts as an
+        agreement to `version`, because nothing that matters to the signer changed."""
+        found: list[PolicyVersion] = []
+        while version.is_minor and (earlier := self.predecessor(version)) is not None:
+            found.append(earlier)
+            version = earlier
+        return tuple(found)
+
 
 def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
@@ -151,6 +170,8 @@ def _load_policy(meta_path: Path, profile: SchoolProfile, problems: Problems) ->
         problems.add(meta_path, None, "this policy has no version files (such as 2025.09.md)")
     if len(problems.errors) > errors_before:
         return None
+    versions.sort(key=lambda v: v.sort_key)
+    _check_minor_amendments(versions, profile.minor_amendment_limit, problems)
     return Policy(
         slug=slug,
         title=str(meta["title"]),
@@ -159,7 +180,7 @@ def _load_policy(meta_path: Path, profile: SchoolProfile, problems: Problems) ->
         order=meta["order"],
         accepted_by=accepted_by,
         renew=renew,
-        versions=tuple(sorted(versions, key=lambda v: v.sort_key)),
+        versions=tuple(versions),
     )
 
 
@@ -168,7 +189,17 @@ def _load_version(path: Path, profile: SchoolProfile, problems: Problems) -> Pol
     if meta is None:
         return None
     errors_before = len(problems.errors)
-    _check_fields(meta, VERSION_FIELDS, path, problems, "a version's front matter")
+    _check_fields(
+        meta, VERSION_FIELDS, path, problems, "a version's front matter", OPTIONAL_VERSION_FIELDS
+    )
+    minor = meta.get("minor")
+    if "minor" in meta and (not isinstance(minor, str) or not minor.strip()):
+        problems.add(
+            path,
+            meta.line_of("minor"),
+            "a minor amendment needs its reason, in words, such as "
+            "'minor: Corrected the spelling of the head teacher's name'",
+        )
     version = meta.get("version")
     if "version" in meta and not isinstance(version, str):
         problems.add(
@@ -225,13 +256,60 @@ def _load_version(path: Path, profile: SchoolProfile, problems: Problems) -> Pol
         text=text,
         content_hash=content_hash(text),
         path=path,
+        minor=" ".join(minor.split()) if isinstance(minor, str) else "",
+        minor_line=meta.line_of("minor") if "minor" in meta else None,
     )
 
 
+def _check_minor_amendments(
+    versions: list[PolicyVersion], limit: float, problems: Problems
+) -> None:
+    """A minor amendment must amend an earlier published version, and change no more of its
+    words than the school allows: people's agreements to that version carry over, so a larger
+    change must be agreed to again."""
+    for version in versions:
+        if not version.is_minor:
+            continue
+        earlier = [v for v in versions if v.is_published and v.sort_key < version.sort_key]
+        if not earlier:
+            problems.add(
+                version.path,
+                version.minor_line,
+                f"version {version.version} is marked minor, but there is no earlier published "
+                "version for it to amend: a policy's first version is never a minor amendment. "
+                "Remove the 'minor' line",
+            )
+            continue
+        amended = earlier[-1]
+        changed, total = words_changed(amended.text, version.text)
+        if changed > limit * total:
+            problems.add(
+                version.path,
+                version.minor_line,
+                f"this minor amendment changes {changed} words, "
+                f"{percent(changed / max(total, 1))} of the {total} words of version "
+                f"{amended.version}: more than the school's limit of {percent(limit)} "
+                "(minor_amendment_limit in policies/school.yml). A change this large is a new "
+                "version that people agree to again: remove the 'minor' line",
+            )
+
+
+def percent(share: float) -> str:
+    """0.05 as "5%", 0.125 as "12.5%"."""
+    return f"{100 * share:.1f}".removesuffix(".0") + "%"
+
+
 def _check_fields(
-    meta: LineDict, fields: tuple[str, ...], path: Path, problems: Problems, what: str
+    meta: LineDict,
+    fields: tuple[str, ...],
+    path: Path,
+    problems: Problems,
+    what: str,
+    optional: tuple[str, ...] = (),
 ) -> None:
     for field in fields:
+        if field in optional:
+            continue
         if field not in meta or meta[field] in (None, ""):
             problems.add(path, meta.line or 1, f"{what} is missing '{field}'")
     for field in meta:

@@ -13,6 +13,9 @@ from .yamlfiles import LineDict, load_yaml_file
 
 PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 ROLE_FIELDS = ("title", "name", "email")
+# How much of a version's words a minor amendment may change (`school.minor_amendment_limit`).
+MINOR_AMENDMENT_LIMIT = 0.05
+_PERCENT = re.compile(r"^(\d{1,3}(?:\.\d+)?)\s*%$")
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class SchoolProfile:
 
     values: dict[str, Any]
     brand: Brand
+    minor_amendment_limit: float = MINOR_AMENDMENT_LIMIT  # a share of words, 0 to 1
 
     @property
     def name(self) -> str:
@@ -87,8 +91,28 @@ def load_profile(path: Path, problems: Problems) -> SchoolProfile | None:
         problems.add(path, data.line_of("choices"), "'choices' must be 'name: sentence' lines")
     if len(problems.errors) > count:
         return None
+    limit = _minor_amendment_limit(data["school"], path, problems)
     brand = load_brand(data["school"], path, problems)
-    return SchoolProfile(data, brand) if brand is not None else None
+    if brand is None or limit is None:
+        return None
+    return SchoolProfile(data, brand, limit)
+
+
+def _minor_amendment_limit(school: LineDict, path: Path, problems: Problems) -> float | None:
+    """The share of words a minor amendment may change, written as a percentage."""
+    if "minor_amendment_limit" not in school:
+        return MINOR_AMENDMENT_LIMIT
+    written = school["minor_amendment_limit"]
+    match = _PERCENT.match(written.strip()) if isinstance(written, str) else None
+    if match is None or float(match.group(1)) > 100:
+        problems.add(
+            path,
+            school.line_of("minor_amendment_limit"),
+            f"school.minor_amendment_limit is {written!r}: write a percentage from 0% to 100%, "
+            "such as 5%",
+        )
+        return None
+    return float(match.group(1)) / 100
 
 
 def _check_section(

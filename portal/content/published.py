@@ -11,10 +11,12 @@ from .policies import Policy, PolicyVersion, version_key
 from .yamlfiles import load_yaml_file
 
 RECORD_HEADER = """\
-# Published policy versions and the SHA-256 of their text as people read it.
+# Published policy versions and the SHA-256 of their text as people read it;
+# "minor" after a hash marks a minor amendment, whose earlier agreements still count.
 # Written by `esafety publish`; never edit a line by hand. The site build and
 # `esafety check` fail if a version listed here changes or disappears.
 """
+MINOR_MARK = " minor"
 
 
 def load_record(path: Path, problems: Problems) -> dict[str, dict[str, str]]:
@@ -59,7 +61,7 @@ def check_unchanged(
                     "this version was published and cannot go back to draft; "
                     "set status: published again",
                 )
-            elif version.content_hash != recorded_hash:
+            elif version.content_hash != recorded_hash.removesuffix(MINOR_MARK):
                 problems.add(
                     version.path,
                     1,
@@ -68,6 +70,21 @@ def check_unchanged(
                     "People have signed it, so it cannot change: undo the edit and "
                     "publish a new version instead",
                 )
+            elif version.is_minor != recorded_hash.endswith(MINOR_MARK):
+                problems.add(version.path, version.minor_line or 1, _minor_changed(version))
+
+
+def _minor_changed(version: PolicyVersion) -> str:
+    """Whether earlier agreements still count was settled when the version was published."""
+    if version.is_minor:
+        return (
+            "this version was published as a new version that everyone agrees to again, so "
+            "it cannot become a minor amendment now: remove the 'minor' line"
+        )
+    return (
+        "this version was published as a minor amendment, so agreements to the version before "
+        "it count for it; that cannot change now: put its 'minor' line back"
+    )
 
 
 def unrecorded(policies: list[Policy], record: dict[str, dict[str, str]]) -> list[PolicyVersion]:
@@ -103,7 +120,9 @@ def record_published(
     """Add newly published versions to the record; existing lines are never rewritten."""
     merged = {slug: dict(hashes) for slug, hashes in record.items()}
     for version in versions:
-        merged.setdefault(version.policy, {})[version.version] = version.content_hash
+        merged.setdefault(version.policy, {})[version.version] = version.content_hash + (
+            MINOR_MARK if version.is_minor else ""
+        )
     ordered = {
         slug: {v: merged[slug][v] for v in sorted(merged[slug], key=version_key)}
         for slug in sorted(merged)

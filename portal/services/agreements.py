@@ -8,8 +8,10 @@ The rules, from each policy's `accepted_by` and `renew`:
 - pupils aged 11 and over (Years 7 to 13) sign for themselves; parents and carers, staff,
   visitors and volunteers, and governors sign their own;
 - an agreement counts for the version in force today, so a new published version makes it
-  pending again (`new-version`), and, for a policy renewed each school year (`school-year`),
-  only an agreement made since the last 1 September counts;
+  pending again (`new-version`), unless that version is a minor amendment: then agreements to
+  the version it amends (back through consecutive minor amendments) still count; and, for a
+  policy renewed each school year (`school-year`), only an agreement made since the last
+  1 September counts;
 - the policy a pupil signs follows their year group, so moving up a band (Year 2 to Year 3)
   brings the new band's policy.
 
@@ -192,7 +194,7 @@ def rules(catalogue: Catalogue, as_of: dt.date, carers: str = "agreed-stands") -
         in_force = catalogue.find(policy.slug, current.version)
         by_id = {v.record_id: v.version for v in catalogue.of_policy(policy.slug)}
         if "new-version" in policy.renew:
-            counted = (in_force.record_id,)
+            counted = (in_force.record_id, *_carried_over(catalogue, policy, current))
         else:
             counted = tuple(i for i, v in by_id.items() if v.effective_from <= as_of)
         since = _utc_midnight(school_year_start(as_of)) if "school-year" in policy.renew else None
@@ -210,6 +212,12 @@ def rules(catalogue: Catalogue, as_of: dt.date, carers: str = "agreed-stands") -
                 )
             )
     return found
+
+
+def _carried_over(catalogue: Catalogue, policy: Policy, current: PolicyVersion) -> tuple[int, ...]:
+    """The recorded versions whose agreements still count for `current` because it is a minor
+    amendment of them (through consecutive minor amendments, back to the last major version)."""
+    return tuple(catalogue.find(policy.slug, v.version).record_id for v in policy.amended(current))
 
 
 def rules_about(all_rules: list[Rule], subject: Any) -> list[Rule]:
@@ -561,12 +569,27 @@ def status_total(db: Session, rule: Rule, school_id: int, class_id: int | None =
 
 @dataclass(frozen=True)
 class VersionCount:
-    """How many people's newest agreement is to one version; superseded when not current."""
+    """How many people's newest agreement is to one version. An earlier version is superseded,
+    unless the current one amends it in a minor way (`amended_by` then names the minor
+    amendments since it, and agreements to it still count)."""
 
     version_id: int
     version: PolicyVersion
     count: int
     superseded: bool
+    amended_by: tuple[PolicyVersion, ...] = ()
+
+
+def amended_by(rule: Rule) -> dict[int, tuple[PolicyVersion, ...]]:
+    """For each earlier version whose agreements still count because the current version is a
+    minor amendment of it: the minor amendments since it, oldest first."""
+    chain = [rule.current, *rule.policy.amended(rule.current)]
+    ids = {version.version: version_id for version_id, version in rule.versions_by_id.items()}
+    return {
+        ids[earlier.version]: tuple(reversed(chain[:position]))
+        for position, earlier in enumerate(chain)
+        if position and earlier.version in ids and ids[earlier.version] in rule.counted_ids
+    }
 
 
 def version_counts(
@@ -586,8 +609,15 @@ def version_counts(
     newest_first = sorted(
         rule.versions_by_id.items(), key=lambda item: item[1].sort_key, reverse=True
     )
+    still_counting = amended_by(rule)
     return [
-        VersionCount(version_id, version, counts.get(version_id, 0), version_id != rule.current_id)
+        VersionCount(
+            version_id,
+            version,
+            counts.get(version_id, 0),
+            version_id != rule.current_id and version_id not in still_counting,
+            still_counting.get(version_id, ()),
+        )
         for version_id, version in newest_first
         if version.sort_key <= rule.current.sort_key
     ]
@@ -596,13 +626,15 @@ def version_counts(
 def on_superseded(
     db: Session, rule: Rule, school_id: int, class_id: int | None = None
 ) -> dict[int, list[Any]]:
-    """The people whose newest agreement is to a superseded version, by version id."""
+    """The people whose newest agreement is to a superseded version, by version id (not one the
+    current version amends in a minor way: those agreements still count)."""
     rows = people(rule, school_id, class_id).subquery()
+    still_counting = [rule.current_id, *amended_by(rule)]
     found: dict[int, list[Any]] = {}
     for row in db.execute(
         select(rows.c.subject_id, rows.c.name, rows.c.version_id)
         .distinct()
-        .where(rows.c.version_id.is_not(None), rows.c.version_id != rule.current_id)
+        .where(rows.c.version_id.is_not(None), rows.c.version_id.not_in(still_counting))
         .order_by(rows.c.version_id, rows.c.name)
     ):
         found.setdefault(row.version_id, []).append(row)
@@ -672,6 +704,14 @@ class Part:
     @property
     def complete(self) -> bool:
         return self.status in COMPLETE
+
+    @property
+    def signed_version(self) -> PolicyVersion | None:
+        """The version the record that did this part agreed to: the current one, or one it
+        amends in a minor way."""
+        if self.done_by is None:
+            return None
+        return self.rule.versions_by_id.get(self.done_by.policy_version_id)
 
 
 def parts_about(db: Session, all_rules: list[Rule], subject: Any) -> list[Part]:

@@ -1,4 +1,4 @@
-from portal.content.diff import readable_diff
+from portal.content.diff import readable_diff, words_changed
 
 OLD = """## Being safe
 
@@ -75,3 +75,12 @@ def test_a_new_heading_shows_as_a_heading_without_markdown_marks():
         diff.html
     )
     assert "#" not in diff.html
+
+
+def test_words_changed_counts_each_word_replaced_removed_or_added_once():
+    before = "## Help\n\nAsk **Mrs Helen Okafor** about [anything](/help.md) at all.\n"
+    # Nine words as read: Markdown marks and the link's address are not words.
+    assert words_changed(before, before) == (0, 9)
+    assert words_changed(before, before.replace("Mrs Helen Okafor", "Mr Tom Ellis")) == (3, 9)
+    assert words_changed(before, before.replace("about", "")) == (1, 9)
+    assert words_changed(before, before.replace("about", "about anything and")) == (2, 9)
