@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import Problems
 from .hashing import content_hash, normalise_text
+from .languages import check_language
 from .profile import SchoolProfile
 from .yamlfiles import LineDict, load_yaml_file, split_front_matter
 
@@ -33,6 +34,8 @@ VERSION_FIELDS = (
     "review_by",
     "changes",
 )
+# A version in another language than the school's (a translation) says so.
+OPTIONAL_VERSION_FIELDS = ("language",)
 VERSION_ID = re.compile(r"^\d{4}\.(0[1-9]|1[0-2])(\.[1-9]\d*)?$")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 HEADING_1 = re.compile(r"^# ", re.MULTILINE)
@@ -53,6 +56,7 @@ class PolicyVersion:
     text: str
     content_hash: str
     path: Path
+    language: str  # the language of `text`: the version's own, or the school's
 
     @property
     def sort_key(self) -> tuple[int, ...]:
@@ -168,7 +172,11 @@ def _load_version(path: Path, profile: SchoolProfile, problems: Problems) -> Pol
     if meta is None:
         return None
     errors_before = len(problems.errors)
-    _check_fields(meta, VERSION_FIELDS, path, problems, "a version's front matter")
+    _check_fields(
+        meta, VERSION_FIELDS, path, problems, "a version's front matter", OPTIONAL_VERSION_FIELDS
+    )
+    if "language" in meta:
+        check_language(meta["language"], path, meta.line_of("language"), problems)
     version = meta.get("version")
     if "version" in meta and not isinstance(version, str):
         problems.add(
@@ -225,21 +233,27 @@ def _load_version(path: Path, profile: SchoolProfile, problems: Problems) -> Pol
         text=text,
         content_hash=content_hash(text),
         path=path,
+        language=str(meta.get("language") or profile.language),
     )
 
 
 def _check_fields(
-    meta: LineDict, fields: tuple[str, ...], path: Path, problems: Problems, what: str
+    meta: LineDict,
+    fields: tuple[str, ...],
+    path: Path,
+    problems: Problems,
+    what: str,
+    optional: tuple[str, ...] = (),
 ) -> None:
     for field in fields:
         if field not in meta or meta[field] in (None, ""):
             problems.add(path, meta.line or 1, f"{what} is missing '{field}'")
     for field in meta:
-        if field not in fields:
+        if field not in fields + optional:
             problems.add(
                 path,
                 meta.line_of(field),
-                f"unknown field '{field}' in {what}; expected {', '.join(fields)}",
+                f"unknown field '{field}' in {what}; expected {', '.join(fields + optional)}",
             )
 
 
