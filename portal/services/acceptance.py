@@ -77,6 +77,7 @@ class Entry:
     content_hash: str
     talked_through: bool | None = None
     action: str = ACCEPT
+    language: str | None = None  # of the text shown; the signature's when not given
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def append(
             content_hash=entry.content_hash,
             action=entry.action,
             method=signature.method,
-            language=signature.language,
+            language=entry.language or signature.language,
             signed_name=signature.signed_name,
             talked_through=entry.talked_through,
             remark=signature.remark,
