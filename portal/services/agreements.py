@@ -252,10 +252,10 @@ def _still_valid(row, carers: str) -> ColumnElement[bool]:
     )
 
 
-def _not_superseded(row) -> ColumnElement[bool]:
-    """A refusal stands until someone agrees to the same part of the same version after it."""
+def agreed_after(row) -> ColumnElement[bool]:
+    """SQL: someone agreed to the same part of the same version after this record."""
     later = aliased(Acceptance)
-    return ~exists().where(
+    return exists().where(
         later.subject_type == row.subject_type,
         later.subject_id == row.subject_id,
         later.acting_as == row.acting_as,
@@ -263,6 +263,11 @@ def _not_superseded(row) -> ColumnElement[bool]:
         later.action == ACCEPT,
         later.id > row.id,
     )
+
+
+def _not_superseded(row) -> ColumnElement[bool]:
+    """A refusal stands until someone agrees to the same part of the same version after it."""
+    return ~agreed_after(row)
 
 
 def agreement_state(rule: Rule, school_id: int) -> CTE:

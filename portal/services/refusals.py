@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..models import Acceptance, PolicyVersionRecord, Staff, utcnow
 from . import audit
 from .acceptance import Entry, Outcome, Signature, record_and_commit
-from .agreements import ACCEPT, DECLINE, SUBJECTS, WITHDRAW, Part, kind_of
+from .agreements import ACCEPT, DECLINE, SUBJECTS, WITHDRAW, Part, agreed_after, kind_of
 
 RECENT = dt.timedelta(days=90)  # how far back the safeguarding list goes: about a term
 
@@ -207,17 +207,9 @@ class RefusalLine:
 def recent(db: Session, school_id: int, now: dt.datetime | None = None) -> list[RefusalLine]:
     """Every refusal and withdrawal recorded in the school in the last `RECENT`, newest
     first."""
-    row, later = Acceptance, aliased(Acceptance)
-    agreed_since = exists().where(
-        later.subject_type == row.subject_type,
-        later.subject_id == row.subject_id,
-        later.acting_as == row.acting_as,
-        later.policy_version_id == row.policy_version_id,
-        later.action == ACCEPT,
-        later.id > row.id,
-    )
+    row = Acceptance
     found = db.execute(
-        select(row, PolicyVersionRecord.title, PolicyVersionRecord.version, agreed_since)
+        select(row, PolicyVersionRecord.title, PolicyVersionRecord.version, agreed_after(row))
         .join(PolicyVersionRecord, PolicyVersionRecord.id == row.policy_version_id)
         .where(
             row.school_id == school_id,
