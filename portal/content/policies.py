@@ -10,6 +10,7 @@ from pathlib import Path
 from .diff import words_changed
 from .errors import Problems
 from .hashing import content_hash, normalise_text
+from .languages import check_language
 from .profile import SchoolProfile
 from .yamlfiles import LineDict, load_yaml_file, split_front_matter
 
@@ -33,9 +34,10 @@ VERSION_FIELDS = (
     "effective_from",
     "review_by",
     "changes",
-    "minor",
 )
-OPTIONAL_VERSION_FIELDS = ("minor",)
+# Optional: a minor amendment says why; a version in another language than the school's (a
+# translation) says which.
+OPTIONAL_VERSION_FIELDS = ("minor", "language")
 VERSION_ID = re.compile(r"^\d{4}\.(0[1-9]|1[0-2])(\.[1-9]\d*)?$")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 HEADING_1 = re.compile(r"^# ", re.MULTILINE)
@@ -56,6 +58,7 @@ class PolicyVersion:
     text: str
     content_hash: str
     path: Path
+    language: str  # the language of `text`: the version's own, or the school's
     minor: str = ""  # why this version is a minor amendment of the one before; "" if it is not
     minor_line: int | None = None  # the line of `minor:` in the file, for errors
 
@@ -200,6 +203,8 @@ def _load_version(path: Path, profile: SchoolProfile, problems: Problems) -> Pol
             "a minor amendment needs its reason, in words, such as "
             "'minor: Corrected the spelling of the head teacher's name'",
         )
+    if "language" in meta:
+        check_language(meta["language"], path, meta.line_of("language"), problems)
     version = meta.get("version")
     if "version" in meta and not isinstance(version, str):
         problems.add(
@@ -256,6 +261,7 @@ def _load_version(path: Path, profile: SchoolProfile, problems: Problems) -> Pol
         text=text,
         content_hash=content_hash(text),
         path=path,
+        language=str(meta.get("language") or profile.language),
         minor=" ".join(minor.split()) if isinstance(minor, str) else "",
         minor_line=meta.line_of("minor") if "minor" in meta else None,
     )
@@ -313,11 +319,11 @@ def _check_fields(
         if field not in meta or meta[field] in (None, ""):
             problems.add(path, meta.line or 1, f"{what} is missing '{field}'")
     for field in meta:
-        if field not in fields:
+        if field not in fields + optional:
             problems.add(
                 path,
                 meta.line_of(field),
-                f"unknown field '{field}' in {what}; expected {', '.join(fields)}",
+                f"unknown field '{field}' in {what}; expected {', '.join(fields + optional)}",
             )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from .brand import Brand, load_brand
 from .errors import Problems
+from .languages import DEFAULT, check_language
 from .yamlfiles import LineDict, load_yaml_file
 
 PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
@@ -29,6 +30,11 @@ class SchoolProfile:
     @property
     def name(self) -> str:
         return str(self.values["school"]["name"])
+
+    @property
+    def language(self) -> str:
+        """The language the school's policies are written in, unless a version says another."""
+        return str(self.values["school"].get("language") or DEFAULT)
 
     def lookup(self, dotted: str) -> Any:
         node: Any = self.values
@@ -78,6 +84,9 @@ def load_profile(path: Path, problems: Problems) -> SchoolProfile | None:
         return None
     count = len(problems.errors)
     _check_section(data, "school", path, problems, required=("name",))
+    school = data.get("school")
+    if isinstance(school, dict) and "language" in school:
+        check_language(school["language"], path, school.line_of("language"), problems)
     for role, details in (data.get("roles") or {}).items():
         if not isinstance(details, dict):
             problems.add(

@@ -80,6 +80,7 @@ class Entry:
     content_hash: str
     talked_through: bool | None = None
     action: str = ACCEPT
+    language: str | None = None  # of the text shown; the signature's when not given
 
     @classmethod
     def to(
@@ -91,7 +92,8 @@ class Entry:
         talked_through: bool | None = None,
         action: str = ACCEPT,
     ) -> Entry:
-        """An entry for a version of the catalogue: its id and its hash come from one place."""
+        """An entry for a version of the catalogue: its id, its hash and the language of its text
+        come from one place."""
         return cls(
             subject_type,
             subject_id,
@@ -100,6 +102,7 @@ class Entry:
             version.content_hash,
             talked_through,
             action,
+            version.version.language,
         )
 
 
@@ -222,7 +225,7 @@ def append(
             content_hash=entry.content_hash,
             action=entry.action,
             method=signature.method,
-            language=signature.language,
+            language=entry.language or signature.language,
             signed_name=signature.signed_name,
             talked_through=entry.talked_through,
             remark=signature.remark,

@@ -254,10 +254,10 @@ def _still_valid(row, carers: str) -> ColumnElement[bool]:
     )
 
 
-def _not_superseded(row) -> ColumnElement[bool]:
-    """A refusal stands until someone agrees to the same part of the same version after it."""
+def agreed_after(row) -> ColumnElement[bool]:
+    """SQL: someone agreed to the same part of the same version after this record."""
     later = aliased(Acceptance)
-    return ~exists().where(
+    return exists().where(
         later.subject_type == row.subject_type,
         later.subject_id == row.subject_id,
         later.acting_as == row.acting_as,
@@ -265,6 +265,11 @@ def _not_superseded(row) -> ColumnElement[bool]:
         later.action == ACCEPT,
         later.id > row.id,
     )
+
+
+def _not_superseded(row) -> ColumnElement[bool]:
+    """A refusal stands until someone agrees to the same part of the same version after it."""
+    return ~agreed_after(row)
 
 
 def agreement_state(rule: Rule, school_id: int) -> CTE:
@@ -371,6 +376,10 @@ def _state_columns(rule: Rule, state: CTE) -> list:
         _status(rule, state).label("status"),
         state.c.last_signed,
         *[func.coalesce(state.c[f"done_{part}"], 0).label(f"done_{part}") for part in rule.parts],
+        *[
+            func.coalesce(state.c[f"declined_{part}"], 0).label(f"declined_{part}")
+            for part in rule.parts
+        ],
     ]
 
 
@@ -696,6 +705,7 @@ class Part:
     part: str
     status: str  # the whole agreement's status (STATUSES)
     done_by: Acceptance | None  # the record that did this part, if done
+    declined: bool = False  # not done, and a refusal of this part stands
 
     @property
     def done(self) -> bool:
@@ -725,7 +735,8 @@ def parts_about(db: Session, all_rules: list[Rule], subject: Any) -> list[Part]:
         for part in rule.parts:
             is_done = row is not None and bool(row._mapping[f"done_{part}"])
             record = _doing_record(db, rule, part, subject_type, subject.id) if is_done else None
-            found.append(Part(rule, subject, part, status, record))
+            declined = not is_done and row is not None and bool(row._mapping[f"declined_{part}"])
+            found.append(Part(rule, subject, part, status, record, declined))
     return found
 
 
@@ -767,7 +778,8 @@ def parts_for_parent(db: Session, all_rules: list[Rule], parent: Parent) -> list
 
 
 def parts_to_sign(db: Session, all_rules: list[Rule], person: Any) -> list[Part]:
-    """The parts this person (pupil, parent or member of staff) has still to sign themselves."""
+    """The parts this person (pupil, parent or member of staff) has still to sign themselves,
+    those they said no to included (they may still agree; see `Part.declined`)."""
     if isinstance(person, Parent):
         found = parts_for_parent(db, all_rules, person)
     else:

@@ -97,10 +97,14 @@ LAST_NAMES = (
     "Young",
     "Zhang",
 )
+TEACHER_EMAIL = "teacher@oakfield.example.org"
 STAFF = (
     ("Miss Grace Lin", "ict@oakfield.example.org", "ict_lead"),
     ("Mrs Jo Baker", "admin@oakfield.example.org", "admin"),
-    ("Mr Sam Reid", "teacher@oakfield.example.org", "staff"),
+    ("Mr Sam Reid", TEACHER_EMAIL, "staff"),
+    # The designated safeguarding lead: school.yml gives this address as the DSL's, so she
+    # sees the refusals list.
+    ("Ms Priya Shah", "safeguarding@oakfield.example.org", "staff"),
 )
 PUPILS_PER_CLASS = 4
 SECOND_CHILD = 12  # the Year 3 pupil the first demo parent also cares for
@@ -143,7 +147,9 @@ def reset_demo_school(db: Session, curriculum: Curriculum | None = None) -> Demo
     number = 0
     first_parents: dict[int, Parent] = {}
     pupils: dict[int, Pupil] = {}
-    teacher = db.scalar(select(Staff).where(Staff.school_id == school.id, Staff.role == "staff"))
+    teacher = db.scalar(
+        select(Staff).where(Staff.school_id == school.id, Staff.email == TEACHER_EMAIL)
+    )
     for year in range(0, 12):
         school_class = SchoolClass(school_id=school.id, name=_class_name(year), year_group=year)
         db.add(school_class)

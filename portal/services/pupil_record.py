@@ -238,7 +238,7 @@ def pupil_record(db: Session, curriculum: Curriculum, pupil: Pupil) -> PupilReco
         parents=[ContactLine(p.name, relationship, p.left_at) for p, relationship in links],
         photo_history=_photo_history(db, pupil, known),
         sessions=session_lines(db, "pupil", pupil.id),
-        audit=audit_lines(db, pupil.school_id, "pupil", pupil.id, known, also=_photo_lookups),
+        audit=audit_lines(db, pupil.school_id, "pupil", pupil.id, known, also=_lists_seen),
     )
 
 
@@ -262,14 +262,19 @@ def _photo_history(db: Session, pupil: Pupil, known: Known) -> list[PhotoChoiceL
     ]
 
 
-def _photo_lookups(db: Session, school_id: int, pupil_id: int) -> list[AuditEvent]:
-    """Staff looking up photo permissions for several pupils at once, this one among them."""
+# Pages that show several pupils at once, each logged once with the ids of those shown.
+LISTS = ("photo-permissions-viewed", "refusals-viewed")
+
+
+def _lists_seen(db: Session, school_id: int, pupil_id: int) -> list[AuditEvent]:
+    """Staff looking at a list of several pupils at once, this one among them: photo
+    permissions, or the refusals the safeguarding lead sees."""
     return [
         event
         for event in db.scalars(
             select(AuditEvent).where(
                 AuditEvent.school_id == school_id,
-                AuditEvent.action == "photo-permissions-viewed",
+                AuditEvent.action.in_(LISTS),
             )
         )
         if pupil_id in (event.detail or {}).get("pupils", [])
@@ -395,6 +400,7 @@ ACTIONS = {
     "agreement-withdrawn": "An agreement was withdrawn by staff",
     "agreement-withdrawn-own": "An agreement was taken back by the one who gave it",
     "agreement-declined": "An agreement was declined",
+    "refusals-viewed": "Seen in the list of refusals, by the ICT lead or safeguarding lead",
     "pupil-record-viewed": "This record was opened by staff",
     "pupil-record-exported": "This record was downloaded by staff",
     "parent-record-viewed": "This record was opened by staff",

@@ -5,19 +5,26 @@ Both are new records in the school's chain (services/acceptance.py); nothing ear
 A refusal shows as "Declined" and stops reminders until someone agrees to the same part of the
 same version after it. What a carer's withdrawal or refusal does to another carer's agreement
 is the school's rule (`CARERS_DISAGREE`, see agreements.CARERS_RULES).
+
+The ICT lead and the designated safeguarding lead see every recent refusal and withdrawal in
+one list (`recent`), so a child or adult who said no is followed up.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from ..models import Acceptance
+from ..models import Acceptance, PolicyVersionRecord, Staff, utcnow
 from . import audit
 from .acceptance import Entry, Outcome, Signature, record_and_commit
-from .agreements import ACCEPT, DECLINE, WITHDRAW, Part, kind_of
+from .agreements import ACCEPT, DECLINE, SUBJECTS, WITHDRAW, Part, agreed_after, kind_of
+
+RECENT = dt.timedelta(days=90)  # how far back the safeguarding list goes: about a term
 
 
 class RefusalError(ValueError):
@@ -34,14 +41,25 @@ def decline(
     reached_by: str | None = None,
 ) -> list[Outcome]:
     """Record that `actor` (the person, a carer, or staff for them) said no to this part of the
-    version in force. Staff must say why when they record it for someone else."""
+    version in force. Staff must always say why: how the person told them, or, for their own
+    agreement, their reason."""
     actor_type = kind_of(actor)
     for_someone_else = (actor_type, actor.id) != (kind_of(part.subject), part.subject.id)
-    if actor_type == "staff" and for_someone_else and not remark:
-        raise RefusalError("Say how they told you, for example: a note on the returned slip.")
+    if actor_type == "staff" and not remark:
+        raise RefusalError(
+            "Say how they told you, for example: a note on the returned slip."
+            if for_someone_else
+            else "Say why you do not accept it."
+        )
     if part.done and actor_type != "staff" and own_agreement(db, part, actor):
         raise RefusalError("You agreed to this. To change your mind, take back your agreement.")
-    entry = _entry(part, part.rule.current_id, part.rule.current.content_hash, DECLINE)
+    entry = Entry.to(
+        part.rule.in_force,
+        subject_type=kind_of(part.subject),
+        subject_id=part.subject.id,
+        acting_as=part.part,
+        action=DECLINE,
+    )
     signature = Signature(
         actor_type=actor_type,
         actor_id=actor.id,
@@ -62,7 +80,16 @@ def withdraw_own(
     record = own_agreement(db, part, actor)
     if record is None:
         raise RefusalError("There is no agreement of yours to take back here.")
-    entry = _entry(part, record.policy_version_id, record.content_hash, WITHDRAW)
+    # A withdrawal names the very version and text the agreement it takes back was given to.
+    entry = Entry(
+        subject_type=kind_of(part.subject),
+        subject_id=part.subject.id,
+        acting_as=part.part,
+        policy_version_id=record.policy_version_id,
+        content_hash=record.content_hash,
+        action=WITHDRAW,
+        language=record.language,
+    )
     signature = Signature(
         actor_type=kind_of(actor),
         actor_id=actor.id,
@@ -113,15 +140,21 @@ def _taken_back(db: Session, record: Acceptance) -> bool:
     )
 
 
-def _entry(part: Part, version_id: int, content_hash: str, action: str) -> Entry:
-    return Entry(
-        subject_type=kind_of(part.subject),
-        subject_id=part.subject.id,
-        acting_as=part.part,
-        policy_version_id=version_id,
-        content_hash=content_hash,
-        action=action,
-    )
+def standing_refusal(db: Session, part: Part) -> Acceptance | None:
+    """The refusal of this part that stands today (for saying who said no, when, and why)."""
+    if not part.declined:
+        return None
+    return db.scalars(
+        select(Acceptance)
+        .where(
+            Acceptance.subject_type == kind_of(part.subject),
+            Acceptance.subject_id == part.subject.id,
+            Acceptance.acting_as == part.part,
+            Acceptance.action == DECLINE,
+            Acceptance.policy_version_id.in_(part.rule.counted_ids),
+        )
+        .order_by(Acceptance.id.desc())
+    ).first()
 
 
 def _record(
@@ -139,3 +172,92 @@ def _record(
         )
 
     return record_and_commit(db, part.subject.school_id, [entry], signature, then=log)
+
+
+# --- The safeguarding list ------------------------------------------------------------------
+
+
+def may_see_refusals(staff: Staff, safeguarding_email: str | None) -> bool:
+    """The ICT lead, and the designated safeguarding lead: the member of staff whose sign-in
+    email is the DSL's in the school profile (`roles.dsl.email` in school.yml)."""
+    if staff.role == "ict_lead":
+        return True
+    wanted = (safeguarding_email or "").strip().lower()
+    return bool(wanted) and staff.email.strip().lower() == wanted
+
+
+@dataclass(frozen=True)
+class RefusalLine:
+    """One refusal or withdrawal, as the safeguarding list shows it."""
+
+    record: Acceptance
+    name: str  # whom it is about
+    title: str  # the policy's title, as recorded with its version
+    version: str
+    by: str  # who said no or took it back: "themselves", or their name and part
+    agreed_since: bool  # someone has agreed to the same part of that version since
+
+    @property
+    def kind(self) -> str:
+        return self.record.subject_type
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.record.action == WITHDRAW
+
+
+def recent(db: Session, school_id: int, now: dt.datetime | None = None) -> list[RefusalLine]:
+    """Every refusal and withdrawal recorded in the school in the last `RECENT`, newest
+    first."""
+    row = Acceptance
+    found = db.execute(
+        select(row, PolicyVersionRecord.title, PolicyVersionRecord.version, agreed_after(row))
+        .join(PolicyVersionRecord, PolicyVersionRecord.id == row.policy_version_id)
+        .where(
+            row.school_id == school_id,
+            row.action.in_((DECLINE, WITHDRAW)),
+            row.created_at >= (now or utcnow()) - RECENT,
+        )
+        .order_by(row.id.desc())
+    ).all()
+    people = [(r.subject_type, r.subject_id) for r, *_ in found]
+    people += [(r.actor_type, r.actor_id) for r, *_ in found]
+    names = _names(db, school_id, people)
+    return [
+        RefusalLine(
+            record=record,
+            name=names.get((record.subject_type, record.subject_id), "someone who has left"),
+            title=title,
+            version=version,
+            by=_by(record, names),
+            agreed_since=bool(since),
+        )
+        for record, title, version, since in found
+    ]
+
+
+ROLES = {"parent": "parent or carer", "staff": "staff", "pupil": "pupil", "visitor": "visitor"}
+
+
+def _by(record: Acceptance, names: dict[tuple[str, int], str]) -> str:
+    if (record.actor_type, record.actor_id) == (record.subject_type, record.subject_id):
+        return "themselves"
+    name = names.get((record.actor_type, record.actor_id), "someone who has left")
+    return f"{name} ({ROLES.get(record.actor_type, record.actor_type)})"
+
+
+def _names(db: Session, school_id: int, people: list[tuple[str, int]]) -> dict:
+    """Names of the school's people, by (kind, id): one query for each kind."""
+    wanted: dict[str, set[int]] = {}
+    for kind, person_id in people:
+        wanted.setdefault(kind, set()).add(person_id)
+    names = {}
+    for kind, ids in wanted.items():
+        model = SUBJECTS.get(kind)
+        if model is None:
+            continue
+        for person in db.scalars(
+            select(model).where(model.id.in_(ids), model.school_id == school_id)
+        ):
+            names[(kind, person.id)] = person.name
+    return names

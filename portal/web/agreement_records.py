@@ -1,6 +1,7 @@
 """The school's side of agreements: who has signed (the ICT lead's view, with reminders, a CSV
 export and a printable list), recording an agreement on someone's behalf (a paper slip, in
-person, or a whole class's returned slips), visitors, volunteers and governors, and one-step
+person, or a whole class's returned slips), the recent refusals for the safeguarding lead,
+visitors, volunteers and governors (marked as left when they stop coming), and one-step
 look-up of a pupil's photo permissions."""
 
 from __future__ import annotations
@@ -32,7 +33,16 @@ from ..models import (
     SchoolClass,
     Visitor,
 )
-from ..services import agreements, audit, consents, on_behalf, parents, refusals, reminders
+from ..services import (
+    agreements,
+    audit,
+    consents,
+    on_behalf,
+    parents,
+    refusals,
+    reminders,
+)
+from ..services import visitors as visitor_service
 from ..services.acceptance import METHODS, Entry, Outcome, Signature, record_and_commit
 from ..services.agreements import (
     COUNTERSIGN,
@@ -51,7 +61,7 @@ from .database import get_db
 from .downloads import csv_download
 from .forms import choices, strip
 from .ids import record_id
-from .policies import local_time_filter, today
+from .policies import content, local_time_filter, today
 from .urls import how_long, link_terms, public_url
 
 bp = Blueprint("agreement_records", __name__, url_prefix="/agreements")
@@ -420,6 +430,7 @@ def person(kind: str, person_id: int):
     to_do = [part for part in parts if not part.done]
     form = _record_form(to_do)
     needs_remark = on_behalf.remark_required(staff, kind, person)
+    to_read = list({part.rule.policy.slug: part.rule for part in to_do}.values())
     if request.method == "POST" and not to_do:
         flash(f"Nothing was recorded: {person.name} has nothing left to agree to.")
         return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
@@ -450,6 +461,8 @@ def person(kind: str, person_id: int):
         methods=METHODS,
         may_record=may_record,
         needs_remark=needs_remark,
+        to_read=to_read if may_record else [],
+        manages_visitors=kind == "visitor" and visitor_service.may_manage(staff),
     )
     return page, 400 if form.errors else 200
 
@@ -512,6 +525,7 @@ def withdraw(kind: str, person_id: int):
         policy_version_id=part.done_by.policy_version_id,
         content_hash=part.done_by.content_hash,
         action=WITHDRAW,
+        language=part.done_by.language,
     )
 
     def log(outcomes: list[Outcome]) -> None:
@@ -605,6 +619,42 @@ def actor_name(record: Acceptance) -> str:
     actor = get_db().get(model, record.actor_id) if model else None
     name = actor.name if actor is not None else f"{record.actor_type} {record.actor_id}"
     return f"{name} (staff)" if record.actor_type == "staff" else name
+
+
+# --- Refusals, for the safeguarding lead ------------------------------------------------------
+
+
+def sees_refusals() -> bool:
+    """Whether the signed-in member of staff may see the school's refusals."""
+    dsl_email = content().profile.lookup("roles.dsl.email")
+    return refusals.may_see_refusals(current_user.principal, dsl_email)
+
+
+@bp.get("/refusals")
+@allow(*STAFF)  # and of staff, only the ICT lead and the safeguarding lead (sees_refusals)
+def refusal_list():
+    """Who said no, or took an agreement back, recently: for the designated safeguarding lead
+    and the ICT lead to follow up. Opening it is logged against each pupil listed."""
+    if not sees_refusals():
+        abort(403)
+    db = get_db()
+    lines = refusals.recent(db, current_user.school_id)
+    audit.record(
+        db,
+        "refusals-viewed",
+        school_id=current_user.school_id,
+        actor=current_user.principal,
+        pupils=sorted({line.record.subject_id for line in lines if line.kind == "pupil"}),
+        listed=len(lines),
+    )
+    db.commit()
+    return render_template(
+        "agreement_records/refusals.html",
+        lines=lines,
+        days=refusals.RECENT.days,
+        part_labels=PART_LABELS,
+        kind_labels=KIND_LABELS,
+    )
 
 
 # --- A class's returned slips ----------------------------------------------------------------
@@ -743,21 +793,16 @@ def visitors():
     db = get_db()
     school_id = current_user.school_id
     form = VisitorForm()
-    may_add = current_user.role in on_behalf.LEADS
+    may_add = visitor_service.may_manage(current_user.principal)
     if request.method == "POST" and not may_add:
         abort(403)
     if form.validate_on_submit():
-        visitor = Visitor(
-            school_id=school_id,
-            name=form.name.data,
-            kind=form.kind.data,
-            organisation=form.organisation.data or None,
-            added_by=current_user.principal.id,
-        )
-        db.add(visitor)
-        db.flush()
-        audit.record(
-            db, "visitor-added", school_id=school_id, actor=current_user.principal, subject=visitor
+        visitor = visitor_service.add(
+            db,
+            current_user.principal,
+            form.name.data,
+            form.kind.data,
+            form.organisation.data or None,
         )
         db.commit()
         flash(f"{visitor.name} is added as a {visitor.kind}. Now record their agreement below.")
@@ -767,21 +812,48 @@ def visitors():
         if rule.audience.subject == "visitor":
             for row in agreements.everyone(db, rule, school_id):
                 statuses.setdefault(row.subject_id, []).append((rule, row.status))
-    people = list(
-        db.scalars(
-            select(Visitor)
-            .where(Visitor.school_id == school_id, Visitor.left_at.is_(None))
-            .order_by(Visitor.kind, Visitor.name)
-        )
-    )
+    listed = visitor_service.listed(db, school_id)
     page = render_template(
         "agreement_records/visitors.html",
         form=form,
-        people=people,
+        people=listed.here,
+        left=listed.left,
         statuses=statuses,
         may_add=may_add,
     )
     return page, 400 if form.errors else 200
+
+
+def _visitor_to_manage(person_id: int) -> Visitor:
+    """A visitor of this school, for a form that checks its own token."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    return _person("visitor", person_id)
+
+
+@bp.post("/people/visitor/<int:person_id>/left")
+@allow(*on_behalf.LEADS)
+def visitor_left(person_id: int):
+    """They no longer come in: kept, with their records, but no longer counted as not signed."""
+    visitor = _visitor_to_manage(person_id)
+    if visitor_service.mark_left(get_db(), current_user.principal, visitor):
+        get_db().commit()
+        flash(
+            f"{visitor.name} is marked as left on {local_time_filter(visitor.left_at)}. They are "
+            'no longer counted as not signed. Pressed by mistake? Press "Undo" below.'
+        )
+    return redirect(url_for("agreement_records.person", kind="visitor", person_id=person_id))
+
+
+@bp.post("/people/visitor/<int:person_id>/back")
+@allow(*on_behalf.LEADS)
+def visitor_back(person_id: int):
+    """Undo "Mark as left"."""
+    visitor = _visitor_to_manage(person_id)
+    if visitor_service.mark_back(get_db(), current_user.principal, visitor):
+        get_db().commit()
+        flash(f"{visitor.name} is no longer marked as left.")
+    return redirect(url_for("agreement_records.person", kind="visitor", person_id=person_id))
 
 
 # --- Photo permissions -----------------------------------------------------------------------

@@ -3,6 +3,10 @@ over for themselves, staff for themselves (asked at sign-in, before any other pa
 
 Opening a page never signs anything: only pressing "I agree" does, because mail scanners and
 link previews open links. Every record is committed before the confirmation is shown.
+
+Each form carries the versions it showed, with the language of their text (`_key`); what is
+recorded is what the server shows now, and only when the two are the same, so a record always
+names the language that was read.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..content.languages import language_name
 from ..content.policies import PolicyVersion
 from ..models import Acceptance, Parent, Pupil, School
 from ..services import agreements, audit, consents, mail, on_behalf, parents, refusals
@@ -45,7 +50,7 @@ from .urls import public_url
 bp = Blueprint("agreements", __name__)
 
 # Pages a member of staff may open while their staff agreement waits to be accepted.
-BEFORE_AGREEING = {"agreements.mine", "auth.sign_out", "static"}
+BEFORE_AGREEING = {"agreements.mine", "agreements.decline_own", "auth.sign_out", "static"}
 RECEIPT = "agreement_receipt"
 
 
@@ -54,6 +59,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(to_sign_count, "agreements_to_sign")
     app.add_template_filter(local_time_filter, "school_time")
     app.add_template_filter(and_list)
+    app.add_template_filter(language_name)
     # Globals, so macros imported by templates can use them too.
     for name, value in {
         "policy_html": policy_html,
@@ -63,6 +69,7 @@ def init_app(app: Flask) -> None:
         "on_behalf_label": on_behalf.label,
         "recorded_for": _recorded_for,
         "agreement_statuses": agreements.STATUSES,
+        "shown_key": _key,
     }.items():
         app.add_template_global(value, name)
 
@@ -74,11 +81,12 @@ def all_rules() -> list[Rule]:
 
 
 def to_sign_count() -> int:
-    """How many agreements the signed-in person has still to sign (for home pages)."""
+    """How many agreements the signed-in person has still to sign (for home pages); one they
+    said no to is not asked for again."""
     if not current_user.is_authenticated:
         return 0
     parts = agreements.parts_to_sign(get_db(), all_rules(), current_user.principal)
-    return len({(part.rule.policy.slug, part.subject.id) for part in parts})
+    return len({(part.rule.policy.slug, part.subject.id) for part in parts if not part.declined})
 
 
 def _staff_agree_first():
@@ -175,7 +183,8 @@ def _policies_to_sign(parent: Parent, parts: list[Part]) -> list[PolicyToSign]:
 
 
 def _key(rule: Rule) -> str:
-    return f"{rule.policy.slug}:{rule.current.version}"
+    """The version a page shows, with the language of its text: "parent-agreement:2026.09:en"."""
+    return f"{rule.policy.slug}:{rule.current.version}:{rule.current.language}"
 
 
 def _family_form(children: list[Pupil], photo_children: list[Pupil], now: dict) -> FlaskForm:
@@ -339,6 +348,9 @@ def decline():
     more reminders, until someone agrees."""
     parent = current_user.principal
     mind = _mind_chosen(parent)
+    if request.form.get("shown") != _key(mind.part.rule):
+        flash(CHANGED_NOTHING_RECORDED)
+        return redirect(url_for("agreements.family", _anchor="change-your-mind"))
     try:
         refusals.decline(
             get_db(),
@@ -355,6 +367,11 @@ def decline():
             f"{mind.about}. You can still agree on this page if you change your mind."
         )
     return redirect(url_for("agreements.family", _anchor="change-your-mind"))
+
+
+CHANGED_NOTHING_RECORDED = (
+    "The agreement changed while you were reading, so nothing was recorded. Please read it again."
+)
 
 
 @bp.post("/agreements/family/take-back")
@@ -637,22 +654,42 @@ class StaffAgreeForm(FlaskForm):
     )
 
 
+def _decline_form(is_pupil: bool) -> FlaskForm:
+    """Saying no on one's own page: a pupil may say why; a member of staff must."""
+
+    class DeclineOwnForm(FlaskForm):
+        said_no_to = HiddenField()  # the version shown, as `_key` writes it
+        why = TextAreaField(
+            "Why not? You do not have to say." if is_pupil else "Why do you not accept it?",
+            filters=[strip],
+            validators=[
+                Optional() if is_pupil else DataRequired("Say why you do not accept it."),
+                Length(max=500 if is_pupil else 1000, message="Write a shorter answer."),
+            ],
+        )
+
+    return DeclineOwnForm()
+
+
+def _showing(to_sign: list[Part]) -> Part | None:
+    """The part a person's own page shows: the first they have not answered, else the first
+    they said no to (they may still agree)."""
+    return next((part for part in to_sign if not part.declined), to_sign[0] if to_sign else None)
+
+
 @bp.route("/agreements/mine", methods=["GET", "POST"])
 @allow("pupil", *STAFF)
 @csrf.exempt  # the form checks its own token, so a stale one keeps what was typed
 def mine():
-    """A pupil's or a member of staff's own agreement: read it, then agree."""
+    """A pupil's or a member of staff's own agreement: read it, then agree, or say no."""
     person = current_user.principal
-    db = get_db()
-    rules = all_rules()
-    to_sign = agreements.parts_to_sign(db, rules, person)
+    to_sign = agreements.parts_to_sign(get_db(), all_rules(), person)
     is_pupil = isinstance(person, Pupil)
     form = PupilAgreeForm() if is_pupil else StaffAgreeForm()
-    part = to_sign[0] if to_sign else None
+    part = _showing(to_sign)
     changed = False
     if request.method == "POST" and part is not None:
-        shown = f"{part.rule.policy.slug}:{part.rule.current.version}"
-        if form.shown.data != shown:
+        if form.shown.data != _key(part.rule):
             changed = True
         elif form.validate_on_submit():
             _sign_own(person, part, form)
@@ -666,9 +703,51 @@ def mine():
             return redirect(target or url_for("home.index"))
     elif request.method == "POST":
         return redirect(url_for("agreements.mine"))
+    return _own_page(person, part, form, _decline_form(is_pupil), changed)
+
+
+@bp.post("/agreements/mine/no")
+@allow("pupil", *STAFF)
+@csrf.exempt  # the form checks its own token, so a stale one keeps what was typed
+def decline_own():
+    """A pupil or a member of staff says no to their own agreement: shown as Declined, and
+    not asked for again, until they agree. A member of staff says why."""
+    person = current_user.principal
+    is_pupil = isinstance(person, Pupil)
+    to_sign = agreements.parts_to_sign(get_db(), all_rules(), person)
+    no_form = _decline_form(is_pupil)
+    part = next(
+        (p for p in to_sign if not p.declined and _key(p.rule) == no_form.said_no_to.data), None
+    )
+    if part is None:
+        if any(not p.declined for p in to_sign):  # a new version came in while they read
+            form = PupilAgreeForm() if is_pupil else StaffAgreeForm()
+            return _own_page(person, _showing(to_sign), form, no_form, changed=True)
+        return redirect(url_for("agreements.mine"))  # said already, or nothing to say no to
+    if not no_form.validate_on_submit():
+        form = PupilAgreeForm(formdata=None) if is_pupil else StaffAgreeForm(formdata=None)
+        return _own_page(person, part, form, no_form)
+    refusals.decline(get_db(), part, person, remark=no_form.why.data or None)
+    flash(
+        "Thank you for telling us. A teacher will talk with you about it."
+        if is_pupil
+        else "Your answer is recorded. The ICT lead or the designated safeguarding lead will "
+        "talk to you about it."
+    )
+    return redirect(url_for("agreements.mine", next=request.args.get("next")))
+
+
+def _own_page(
+    person: Any, part: Part | None, form: FlaskForm, no_form: FlaskForm, changed: bool = False
+):
+    """A pupil's or a member of staff's own page: the agreement to read and sign (with how to
+    say no), or thanks and what they have signed."""
+    db = get_db()
+    rules = all_rules()
+    is_pupil = isinstance(person, Pupil)
     earlier = None
     if part is not None:
-        form.shown.data = f"{part.rule.policy.slug}:{part.rule.current.version}"
+        form.shown.data = no_form.said_no_to.data = _key(part.rule)
         earlier = agreements.last_signed_version(
             db, part.rule, agreements.kind_of(person), person.id
         )
@@ -676,14 +755,16 @@ def mine():
     page = render_template(
         "agreements/mine_pupil.html" if is_pupil else "agreements/mine_staff.html",
         form=form,
+        no_form=no_form,
         part=part,
+        refusal=refusals.standing_refusal(db, part) if part is not None else None,
         earlier=earlier,
         signed=signed,
         changed=changed,
         parents_sign=is_pupil and _parent_signs_for(person, rules),
         own_photo_view=is_pupil and consents.asks_pupil(person),
     )
-    return page, 400 if (form.errors or changed) else 200
+    return page, 400 if (form.errors or no_form.errors or changed) else 200
 
 
 def _parent_signs_for(pupil: Pupil, rules: list[Rule]) -> bool:

@@ -14,10 +14,10 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..services import overview
+from ..services import overview, refusals
 from ..services.agreements import AUDIENCE_LABELS
 from .access import STAFF, allow, public
-from .agreement_records import rule_key
+from .agreement_records import rule_key, sees_refusals
 from .agreements import all_rules
 from .database import get_db
 from .lessons import curriculum
@@ -94,6 +94,11 @@ STAFF_LINKS = (
     ("agreements.mine", "Your staff agreement", "What you have agreed to, and when.", STAFF),
     ("auth.change_password", "Change your password", "", STAFF),
 )
+REFUSALS_LINK = (
+    "agreement_records.refusal_list",
+    "Refusals and withdrawals",
+    f"Who said no to an agreement, or took one back, in the last {refusals.RECENT.days} days.",
+)
 # Who sees the figures at a glance: those who may open the pages the figures link to.
 LEADS = ("ict_lead", "admin")
 
@@ -124,6 +129,9 @@ def staff():
         for endpoint, label, hint, roles in STAFF_LINKS
         if current_user.role in roles and endpoint in current_app.view_functions
     ]
+    if sees_refusals():  # the ICT lead, and the safeguarding lead whatever their role
+        endpoint, label, hint = REFUSALS_LINK
+        links.insert(0, (url_for(endpoint), label, hint))
     links.append(_two_factor_link())
     figures = None
     if current_user.role in LEADS:

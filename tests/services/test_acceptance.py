@@ -116,6 +116,27 @@ def test_a_record_holds_who_it_is_about_who_acted_how_and_when(db, family, versi
     assert record.created_at <= dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def test_each_record_keeps_the_language_of_the_text_shown_and_the_chain_verifies(
+    db, family, version
+):
+    """Records made before languages were recorded say "en"; one made from a translation says
+    its own; a language given with an entry wins over the submission's."""
+    school, parent, children = family
+    welsh = Entry("pupil", children[1].id, PARENT, version.id, version.content_hash, language="cy")
+    record_and_commit(db, school.id, [entry(children[0], version)], signed_by(parent))
+    record_and_commit(db, school.id, [welsh], signed_by(parent, language="en-GB"))
+    record_and_commit(
+        db, school.id, [entry(children[2], version)], signed_by(parent, language="pl")
+    )
+    languages = db.scalars(select(Acceptance.language).order_by(Acceptance.id)).all()
+    assert languages == ["en", "cy", "pl"]
+    assert verify_chains(db).problems == []
+    tamper(db, "UPDATE acceptance SET language = 'en' WHERE language = 'cy'", {})
+    db.commit()
+    [problem] = problems(db)
+    assert "was altered" in problem  # the language is part of what is hashed
+
+
 def test_recording_twice_records_once(db, family, version):
     school, parent, children = family
     first = record_and_commit(db, school.id, [entry(children[0], version)], signed_by(parent))

@@ -240,7 +240,7 @@ def test_a_parent_signs_for_all_their_children_at_once(client, db, family, app):
         assert (record.method, record.signed_name, record.language) == (
             "online",
             "Sara Carer",
-            "en",
+            "en-GB",  # the language of the text shown: the school's, from school.yml
         )
     assert little.talked_through is True
     assert junior.talked_through is True
@@ -481,13 +481,15 @@ def test_a_pupil_reads_with_read_it_to_me_and_agrees_in_their_own_words(app, cli
     assert "data-read" in script
     assert ">I agree</button>" in page
 
-    empty = client.submit("/agreements/mine", {"shown": "pupil-aup-7-11:2026.09", "own_words": ""})
+    empty = client.submit(
+        "/agreements/mine", {"shown": "pupil-aup-7-11:2026.09:en-GB", "own_words": ""}
+    )
     assert empty.status_code == 400
     assert "Write what you agree to, in your own words." in html(empty)
     done = client.submit(
         "/agreements/mine",
         {
-            "shown": "pupil-aup-7-11:2026.09",
+            "shown": "pupil-aup-7-11:2026.09:en-GB",
             "own_words": "I will tell my mum if I see something bad",
         },
     )
@@ -516,7 +518,7 @@ def test_pupils_aged_11_and_over_sign_their_own(client, db, family):
     teen = make_pupil(db, family["school"], year_group=9)
     db.commit()
     sign_in_as(client, db, teen)
-    assert "pupil-aup-11-18:2026.09" in shown(client, "/agreements/mine")
+    assert "pupil-aup-11-18:2026.09:en-GB" in shown(client, "/agreements/mine")
 
 
 def test_links_in_a_policy_go_to_the_sites_pages(app, client, db, family):
@@ -556,11 +558,11 @@ def test_staff_accept_their_agreement_at_sign_in_before_any_other_page(app, clie
     assert current(app, "staff-aup").content_hash in page
     summary = catalogue_of(app).content.policy("staff-aup").summary
     assert page.index(f"In short: {escape(summary)}") < page.index("The full text")
-    unnamed = client.submit("/agreements/mine?next=/staff/", {"shown": "staff-aup:2026.09"})
+    unnamed = client.submit("/agreements/mine?next=/staff/", {"shown": "staff-aup:2026.09:en-GB"})
     assert unnamed.status_code == 400
     agreed = client.submit(
         "/agreements/mine?next=/staff/",
-        {"shown": "staff-aup:2026.09", "signed_name": teacher.name},
+        {"shown": "staff-aup:2026.09:en-GB", "signed_name": teacher.name},
     )
     assert agreed.headers["Location"] == "/staff/"
     assert client.get("/staff/").status_code == 200

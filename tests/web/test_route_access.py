@@ -51,6 +51,7 @@ EXPECTED = {
     "agreements.photos": {"parent"},
     "agreements.my_photos": {"pupil"},
     "agreements.mine": {"pupil", *STAFF},
+    "agreements.decline_own": {"pupil", *STAFF},
     "agreement_records.status": {"ict_lead", "admin"},
     "agreement_records.remind": {"ict_lead", "admin"},
     "agreement_records.export_csv": {"ict_lead", "admin"},
@@ -60,6 +61,10 @@ EXPECTED = {
     "agreement_records.decline": STAFF,
     "agreement_records.class_slips": STAFF,
     "agreement_records.visitors": STAFF,
+    "agreement_records.visitor_left": {"ict_lead", "admin"},
+    "agreement_records.visitor_back": {"ict_lead", "admin"},
+    # Of staff, the ICT lead and the designated safeguarding lead (named in school.yml).
+    "agreement_records.refusal_list": {"ict_lead"},
     "agreement_records.photo_lookup": STAFF,
     "lessons.image": {"pupil", *STAFF},
     "lessons.mine": {"pupil"},
