@@ -14,6 +14,7 @@ from portal.cli import main
 from portal.content import load_content
 from portal.services.agreements import school_today
 from tests.browser.conftest import PHONE
+from tests.browser.test_agreements import sign_in_staff
 from tests.browser.test_page_widths import agree_as_staff, sign_in_as_teacher
 from tests.browser.test_portal import Visit
 
@@ -73,3 +74,28 @@ def test_a_teacher_is_asked_for_a_version_published_while_the_portal_runs(
     visit.check()
     visit.close()
     assert visit.problems == []
+
+
+def test_the_ict_lead_sees_who_is_still_on_the_version_before(browser, portal_url, policies_dir):
+    url, _ = portal_url
+    teacher = Visit(browser, PHONE)
+    sign_in_as_teacher(teacher, url, "Tom Teacher")
+    teacher.close()
+    old = load_content(policies_dir).policy("staff-aup").current(school_today()).version
+    new = publish_staff_version(policies_dir)
+
+    lead = Visit(browser, PHONE)
+    sign_in_staff(lead, url, "ict@oakfield.example.org", "ict_lead")
+    agree_as_staff(lead, "Ivy Lead")  # the new version, asked of the lead too
+    lead.page.goto(f"{url}/agreements/status?agreement=staff-aup")
+    versions = lead.page.get_by_role("region", name="People by the version they last agreed to")
+    rows = [row.inner_text().split("\t") for row in versions.get_by_role("row").all()[1:]]
+    assert rows == [[new, "Current", "1"], [old, "Superseded", "1"]]
+    still = lead.page.get_by_role("heading", name=f"Still on version {old} (superseded): 1")
+    assert still.is_visible()
+    on_old = lead.page.get_by_role("listitem").get_by_role("link", name="Mr Sam Reid")
+    assert on_old.is_visible()  # the demo teacher, listed under the version they signed
+    lead.check()
+    lead.close()
+    assert teacher.problems == []
+    assert lead.problems == []
