@@ -59,7 +59,7 @@ def test_an_unknown_field_lists_language_among_those_expected(tree):
     tree.version(lang="cy")
     [message] = errors_of(tree)
     assert "unknown field 'lang'" in message
-    assert message.endswith("review_by, changes, language")
+    assert message.endswith("review_by, changes, minor, language")
 
 
 @pytest.mark.parametrize(

@@ -65,9 +65,10 @@ def publish_new_rules(tree: ContentTree) -> None:
 
 
 def asked_for(page: str) -> str | None:
-    """The policy and version the agreement page asks to be signed, as its form says."""
+    """The policy and version the agreement page asks to be signed, as its form says (the form
+    also names the language of the text shown, left out here)."""
     found = SHOWN.search(page)
-    return found.group(1) if found else None
+    return ":".join(found.group(1).split(":")[:2]) if found else None
 
 
 def live(app) -> LiveCatalogue:
@@ -186,7 +187,7 @@ def test_a_running_server_takes_up_new_versions_audiences_and_retirements(
             urlencode(
                 {
                     "csrf_token": TOKEN.search(page).group(1),
-                    "shown": "rules:2025.10",
+                    "shown": SHOWN.search(page).group(1),
                     "own_words": "I lock my screen",
                 }
             ),
