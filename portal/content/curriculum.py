@@ -224,7 +224,7 @@ def _load_outcomes(
     seen: set[str] = set()
     for path in sorted(folder.glob("*.yml")):
         data = load_yaml_file(path, problems)
-        if not isinstance(data, dict):
+        if not isinstance(data, LineDict):
             continue
         strand = data.get("strand")
         if strand not in strand_ids or strand != path.stem:
@@ -444,7 +444,9 @@ def _picture_book(
 
 def _blocks(text: str, first_line: int) -> list[tuple[str, int]]:
     """Paragraphs separated by blank lines, each with the file line it starts on."""
-    blocks, current, start = [], [], 0
+    blocks: list[tuple[str, int]] = []
+    current: list[str] = []
+    start = 0
     for number, line in enumerate(text.split("\n"), start=first_line):
         if line.strip():
             if not current:
@@ -543,8 +545,8 @@ def _question(
     if not isinstance(item["options"], list):
         problems.add(path, item.line_of("options"), f"{name}: 'options' must be a list")
         return None
-    options = [_option(o, name, kind, path, root, problems) for o in item["options"]]
-    options = [o for o in options if o is not None]
+    read = [_option(o, name, kind, path, root, problems) for o in item["options"]]
+    options = [o for o in read if o is not None]
     if kind == "picture-choice" and len(item["options"]) != PICTURE_CHOICE_OPTIONS:
         problems.add(
             path,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problems
-from .yamlfiles import load_yaml_file
+from .yamlfiles import LineDict, load_yaml_file
 
 GLOSSARY_FIELDS = ("term", "stands_for", "meaning")
 TERM = re.compile(r"^[A-Z][A-Za-z0-9]*$")
@@ -32,7 +32,7 @@ def load_glossary(path: Path, problems: Problems) -> list[GlossaryEntry]:
         return []
     entries, seen = [], set()
     for number, item in enumerate(data, start=1):
-        if not isinstance(item, dict):
+        if not isinstance(item, LineDict):
             problems.add(path, None, f"entry {number} needs {', '.join(GLOSSARY_FIELDS)}")
             continue
         missing = [name for name in GLOSSARY_FIELDS if not item.get(name)]

@@ -34,6 +34,7 @@ def load_content(policies_dir: Path, *, check_record: bool = True) -> Content:
     profile = load_profile(policies_dir / "school.yml", problems)
     if profile is None:
         problems.raise_any()
+        raise AssertionError("a missing profile is always a recorded problem")
     policies = load_policies(policies_dir, profile, problems)
     tables = load_tables(policies_dir / "tables", profile, problems)
     glossary = load_glossary(policies_dir / "glossary.yml", problems)
@@ -55,7 +56,7 @@ def load_content(policies_dir: Path, *, check_record: bool = True) -> Content:
 # and checking over a hundred lessons takes seconds (YAML, reading levels), and the portal, the
 # site build and every test that starts the portal ask for the same folder again; a changed,
 # added or removed file changes the key, so an edit is always seen.
-_loaded: dict[tuple, Curriculum] = {}
+_loaded: dict[tuple[object, ...], Curriculum] = {}
 _KEEP = 8
 
 
@@ -81,6 +82,7 @@ def load_lessons(
     problems = Problems(curriculum_dir.parent)
     curriculum = load_curriculum(curriculum_dir, problems, docs=docs_dir, whole_scheme=whole_scheme)
     problems.raise_any()
+    assert curriculum is not None, "no curriculum only when problems were raised"
     if len(_loaded) >= _KEEP:
         _loaded.pop(next(iter(_loaded)))
     _loaded[key] = curriculum

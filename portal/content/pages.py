@@ -15,6 +15,7 @@ browser without scripts shows. The rule is the portal's: the newest published ve
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from html import escape
 
 from .diff import readable_diff
@@ -85,7 +86,9 @@ def shown(
     return f"<{tag}{attrs}>{inner}</{tag}>"
 
 
-def _per_version(policy: Policy, as_of: dt.date, cell) -> str:
+def _per_version(
+    policy: Policy, as_of: dt.date, cell: Callable[[PolicyVersion | None], str]
+) -> str:
     """One cell for each period of the policy: before any version, then each version's own."""
     published = policy.published
     parts = []

@@ -155,7 +155,7 @@ def _load_policy(meta_path: Path, profile: SchoolProfile, problems: Problems) ->
         )
         return None
     meta = load_yaml_file(meta_path, problems)
-    if not isinstance(meta, dict):
+    if not isinstance(meta, LineDict):
         if meta is not None:
             problems.add(meta_path, 1, "policy.yml must be a set of 'field: value' lines")
         return None
@@ -251,7 +251,7 @@ def _load_version(path: Path, profile: SchoolProfile, problems: Problems) -> Pol
         return None
     return PolicyVersion(
         policy=path.parent.name,
-        version=version,
+        version=str(version),
         status=meta["status"],
         approved_by=str(meta["approved_by"]),
         approved_on=meta["approved_on"],

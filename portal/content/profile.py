@@ -76,19 +76,19 @@ def load_profile(path: Path, problems: Problems) -> SchoolProfile | None:
     if not path.is_file():
         problems.add(path, None, "the school profile is missing: create policies/school.yml")
         return None
+    errors_before = len(problems.errors)
     data = load_yaml_file(path, problems)
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        problems.add(path, 1, "the school profile must have sections school, roles and choices")
+    if not isinstance(data, LineDict):
+        if len(problems.errors) == errors_before:  # an empty file, a list or a single value
+            problems.add(path, 1, "the school profile must have sections school, roles and choices")
         return None
     count = len(problems.errors)
     _check_section(data, "school", path, problems, required=("name",))
     school = data.get("school")
-    if isinstance(school, dict) and "language" in school:
+    if isinstance(school, LineDict) and "language" in school:
         check_language(school["language"], path, school.line_of("language"), problems)
     for role, details in (data.get("roles") or {}).items():
-        if not isinstance(details, dict):
+        if not isinstance(details, LineDict):
             problems.add(
                 path, data["roles"].line_of(role), f"role '{role}' needs {', '.join(ROLE_FIELDS)}"
             )
@@ -128,7 +128,7 @@ def _check_section(
     data: LineDict, section: str, path: Path, problems: Problems, required: tuple[str, ...]
 ) -> None:
     values = data.get(section)
-    if not isinstance(values, dict):
+    if not isinstance(values, LineDict):
         problems.add(path, data.line or 1, f"the '{section}' section is missing")
         return
     for field in required:

@@ -22,7 +22,7 @@ def render_markdown(text: str, site_url: str | None = None, page: str = "index.m
     `site_url` given, links to the site's Markdown pages (`/tables/x/index.md`, as a policy
     writes them for MkDocs) become the addresses the site serves them at; `page` is where the
     text sits on the site (relative links start from there)."""
-    extensions: list = list(EXTENSIONS)
+    extensions: list[str | Extension] = list(EXTENSIONS)
     if site_url is not None:
         extensions.append(SiteLinks(site_url, page))
     return markdown.markdown(text, extensions=extensions, output_format="html")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,7 +102,7 @@ def allowed(total: int, share: float) -> int:
 
 def _check_share(
     questions: list[tuple[Lesson, Question]],
-    does_it,
+    does_it: Callable[[Question], bool],
     share: float,
     where: Path,
     line: int,

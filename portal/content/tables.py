@@ -147,11 +147,11 @@ def load_tables(folder: Path, profile: SchoolProfile, problems: Problems) -> lis
 
 def _load_table(path: Path, profile: SchoolProfile, problems: Problems) -> DataTable | None:
     data = load_yaml_file(path, problems)
-    if not isinstance(data, dict):
+    if not isinstance(data, LineDict):
         if data is not None:
             problems.add(path, 1, "a table file needs kind, title, intro and rows")
         return None
-    kind = TABLE_KINDS.get(data.get("kind"))
+    kind = TABLE_KINDS.get(str(data.get("kind")))
     if kind is None:
         problems.add(
             path,
@@ -201,7 +201,7 @@ def _sanction_fields(
         problems.add(path, data.line_of("audience"), "'audience' must be pupils or staff")
     actions: dict[str, str] = {}
     for action in data["actions"]:
-        if not isinstance(action, dict) or set(action) != {"id", "label"}:
+        if not isinstance(action, LineDict) or set(action) != {"id", "label"}:
             problems.add(
                 path,
                 getattr(action, "line", data.line_of("actions")),
@@ -221,7 +221,7 @@ def _row_cells(
     profile: SchoolProfile,
     problems: Problems,
 ) -> tuple[Cell, ...] | None:
-    if not isinstance(row, dict):
+    if not isinstance(row, LineDict):
         problems.add(path, None, f"row {number} must be a set of 'field: value' lines")
         return None
     errors_before = len(problems.errors)
@@ -236,7 +236,7 @@ def _row_cells(
             )
     cells: list[Cell] = []
     for spec in fields:
-        value = row.get(spec.name)
+        value: Any = row.get(spec.name)
         line = row.line_of(spec.name)
         if value in (None, "", []):
             problems.add(path, row.line, f"row {number}: missing '{spec.name}'")

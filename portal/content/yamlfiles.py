@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,10 @@ import yaml
 from .errors import Problems
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     """A mapping from YAML that knows the line of itself and of each key."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.line = 0
         self.key_lines: dict[str, int] = {}
@@ -42,7 +43,7 @@ class _LineLoader(_SafeLoader):  # type: ignore[misc, valid-type]
             ) from None
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[LineDict]:
     if not isinstance(node, yaml.MappingNode):  # such as `!!map 1`
         raise yaml.constructor.ConstructorError(
             None, None, "expected 'field: value' lines here", node.start_mark
@@ -113,7 +114,7 @@ def split_front_matter(path: Path, problems: Problems) -> tuple[LineDict | None,
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
             meta = parse_yaml("".join(lines[1:index]), path, problems, first_line=2)
-            if meta is not None and not isinstance(meta, dict):
+            if meta is not None and not isinstance(meta, LineDict):
                 problems.add(path, 2, "front matter must be a set of 'field: value' lines")
                 meta = None
             return meta, "".join(lines[index + 1 :]), index + 2

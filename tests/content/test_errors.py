@@ -118,6 +118,13 @@ def test_a_missing_school_profile_is_explained(tree):
     ]
 
 
+def test_an_empty_school_profile_is_explained(tree):
+    (tree.policies / "school.yml").write_text("")
+    assert errors_of(tree) == [
+        "policies/school.yml:1: the school profile must have sections school, roles and choices"
+    ]
+
+
 def test_a_role_without_a_name_is_refused(tree):
     school = tree.policies / "school.yml"
     school.write_text(school.read_text().replace("    name: Ms Dee Ess\n", ""))
