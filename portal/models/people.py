@@ -168,3 +168,7 @@ class Visitor(Base):
     added_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     left_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# Anyone an agreement can be by or about.
+Person = Pupil | Parent | Staff | Visitor

@@ -23,8 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -129,7 +130,7 @@ class Outcome:
     new: bool  # False: it had been recorded already (a second press, another tab)
 
 
-def record_hash(values: dict) -> str:
+def record_hash(values: dict[str, Any]) -> str:
     """SHA-256 of the hashed fields, as canonical JSON (dates as ISO 8601)."""
     canonical = {
         name: values[name].isoformat() if isinstance(values[name], dt.datetime) else values[name]
@@ -152,6 +153,7 @@ def lock_chain(db: Session, school_id: int) -> AcceptanceChain:
     connection = db.connection()
     if connection.dialect.name == "sqlite":
         raw = connection.connection.dbapi_connection
+        assert raw is not None  # a checked-out connection always has one
         if not raw.in_transaction:  # nothing written yet: take the write lock now
             connection.exec_driver_sql("BEGIN IMMEDIATE")
     head = _locked_head(db, school_id)
@@ -294,7 +296,7 @@ def record_and_commit(
 
 
 @event.listens_for(Session, "before_flush")
-def _append_only(session: Session, _context, _instances) -> None:
+def _append_only(session: Session, _context: object, _instances: object) -> None:
     """Agreements and photo choices only ever gain rows."""
     for record in [*session.dirty, *session.deleted]:
         if isinstance(record, Acceptance | ImageConsent) and (
@@ -353,7 +355,7 @@ def verify_chains(db: Session) -> ChainReport:
     return ChainReport(total, len(with_records), problems)
 
 
-def _versions_changed_since_signed(db: Session) -> list[tuple[int, str, str, str]]:
+def _versions_changed_since_signed(db: Session) -> Sequence[tuple[int, str, str, str]]:
     """Versions whose recorded hash differs from what people agreed to (one row each)."""
     return db.execute(
         select(

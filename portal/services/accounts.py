@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Locking, Pupil, Staff, utcnow
+from ..models import Pupil, Staff, utcnow
 from . import audit
 from .passwords import hash_password, verify_password
 from .sessions import end_all_sessions
+
+# Everyone who signs in with a secret of their own: staff with a password, pupils with a
+# password or pictures.
+AccountT = TypeVar("AccountT", Pupil, Staff)
 
 
 @dataclass(frozen=True)
@@ -31,24 +35,31 @@ def find_pupil(db: Session, username: str) -> Pupil | None:
 
 
 def check_password(
-    db: Session, account: Any | None, password: str, rule: LockoutRule
-) -> Any | None:
+    db: Session, account: AccountT | None, password: str, rule: LockoutRule
+) -> AccountT | None:
     """The account if the password is right and it may sign in; otherwise None."""
     return check_secret(db, account, "password_hash", password, rule, "password")
 
 
 def check_secret(
-    db: Session, account: Any | None, field: str, secret: str, rule: LockoutRule, factor: str
-) -> Any | None:
+    db: Session, account: AccountT | None, field: str, secret: str, rule: LockoutRule, factor: str
+) -> AccountT | None:
     """Check a password or picture password held in `field`, counting failures to a lockout.
 
     Unknown, left and locked accounts take the same time and give the same answer as a wrong
     secret, so the answer never tells anyone whether an account exists.
     """
     stored = getattr(account, field) if account is not None else None
-    usable = stored is not None and account.left_at is None and not account.is_locked(utcnow())
-    if not verify_password(stored if usable else None, secret):
-        if usable:
+    usable = (
+        account is not None
+        and stored is not None
+        and account.left_at is None
+        and not account.is_locked(utcnow())
+    )
+    # Always checked, so an unknown account takes as long as a wrong secret.
+    right = verify_password(stored if usable else None, secret)
+    if account is None or not right:
+        if account is not None and usable:
             record_failure(db, account, rule, factor)
         return None
     account.failed_attempts = 0
@@ -56,7 +67,7 @@ def check_secret(
     return account
 
 
-def record_failure(db: Session, account: Locking, rule: LockoutRule, factor: str) -> None:
+def record_failure(db: Session, account: Pupil | Staff, rule: LockoutRule, factor: str) -> None:
     """Count a failure; at the limit, lock the account for a while and log it."""
     account.failed_attempts = type(account).failed_attempts + 1
     db.flush()
@@ -70,7 +81,7 @@ def record_failure(db: Session, account: Locking, rule: LockoutRule, factor: str
         )
 
 
-def unlock(db: Session, account: Locking, by: Staff) -> None:
+def unlock(db: Session, account: Pupil | Staff, by: Staff) -> None:
     account.failed_attempts = 0
     account.locked_until = None
     audit.record(db, "unlocked", school_id=account.school_id, actor=by, subject=account)

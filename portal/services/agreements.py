@@ -32,7 +32,9 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     Integer,
+    Row,
     Select,
+    Subquery,
     and_,
     case,
     cast,
@@ -44,9 +46,21 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import AliasedClass
+from sqlalchemy.sql import functions
 
 from ..content.policies import Policy, PolicyVersion
-from ..models import Acceptance, Parent, ParentLink, Pupil, SchoolClass, Staff, Visitor, utcnow
+from ..models import (
+    Acceptance,
+    Parent,
+    ParentLink,
+    Person,
+    Pupil,
+    SchoolClass,
+    Staff,
+    Visitor,
+    utcnow,
+)
 from ..years import AGE_BANDS
 from .catalogue import Catalogue, CatalogueVersion
 
@@ -62,7 +76,12 @@ ACCEPT, WITHDRAW, DECLINE = "accept", "withdraw", "decline"
 # "agreed-stands" keeps the agreement that was given; "no-stands" lets the newer no win.
 CARERS_RULES = ("agreed-stands", "no-stands")
 
-SUBJECTS: dict[str, type] = {"pupil": Pupil, "parent": Parent, "staff": Staff, "visitor": Visitor}
+SUBJECTS: dict[str, type[Person]] = {
+    "pupil": Pupil,
+    "parent": Parent,
+    "staff": Staff,
+    "visitor": Visitor,
+}
 
 STATUSES = {
     "signed": "Signed",
@@ -230,8 +249,11 @@ def kind_of(person: Any) -> str:
 
 # --- SQL: where each person stands ----------------------------------------------------------
 
+# The agreement records a query reads: the table itself, or an alias of it.
+Records = type[Acceptance] | AliasedClass[Acceptance]
 
-def _still_valid(row, carers: str) -> ColumnElement[bool]:
+
+def _still_valid(row: Records, carers: str) -> ColumnElement[bool]:
     """Not taken back: no later withdrawal or refusal of the same part of the same version that
     reaches this record. Staff (correcting a record) and the person about whom it is reach
     every record; a carer reaches their own, and every carer's when the newer no stands."""
@@ -254,7 +276,7 @@ def _still_valid(row, carers: str) -> ColumnElement[bool]:
     )
 
 
-def agreed_after(row) -> ColumnElement[bool]:
+def agreed_after(row: Records) -> ColumnElement[bool]:
     """SQL: someone agreed to the same part of the same version after this record."""
     later = aliased(Acceptance)
     return exists().where(
@@ -267,7 +289,7 @@ def agreed_after(row) -> ColumnElement[bool]:
     )
 
 
-def _not_superseded(row) -> ColumnElement[bool]:
+def _not_superseded(row: Records) -> ColumnElement[bool]:
     """A refusal stands until someone agrees to the same part of the same version after it."""
     return ~agreed_after(row)
 
@@ -371,7 +393,7 @@ def _status(rule: Rule, state: CTE) -> ColumnElement[str]:
     )
 
 
-def _state_columns(rule: Rule, state: CTE) -> list:
+def _state_columns(rule: Rule, state: CTE) -> list[ColumnElement[Any]]:
     return [
         _status(rule, state).label("status"),
         state.c.last_signed,
@@ -388,7 +410,7 @@ def _state_columns(rule: Rule, state: CTE) -> list:
 
 def people(
     rule: Rule, school_id: int, class_id: int | None = None, subject_id: int | None = None
-) -> Select:
+) -> Select[Any]:
     """One row per person the rule is about (per class, for parents with children in several):
     subject_id, name, sort_name, group_id, group_name, group_order, status, last_signed,
     done_<part> for each part, the newest counting record's `method` and `recorded_by` (the
@@ -398,7 +420,7 @@ def people(
     return _with_recorder(_people(rule, school_id, state, class_id, subject_id), state)
 
 
-def _with_recorder(query: Select, state: CTE) -> Select:
+def _with_recorder(query: Select[Any], state: CTE) -> Select[Any]:
     """Add how the counting record was made (`method`) and, when a member of staff made it for
     someone else, their name (`recorded_by`): one join, whatever the number of people."""
     doing, recorder, newest = aliased(Acceptance), aliased(Staff), aliased(Acceptance)
@@ -420,7 +442,7 @@ def _with_recorder(query: Select, state: CTE) -> Select:
 
 def _people(
     rule: Rule, school_id: int, state: CTE, class_id: int | None, subject_id: int | None
-) -> Select:
+) -> Select[Any]:
     audience = rule.audience
     if audience.subject == "pupil":
         query = (
@@ -521,9 +543,9 @@ class Counts:
     complete_percent: int | None
 
 
-def _count_columns(rows, count) -> list:
+def _count_columns(rows: Subquery, count: type[functions.count]) -> list[ColumnElement[Any]]:
     total = count()
-    columns = [total.label("total")]
+    columns: list[ColumnElement[Any]] = [total.label("total")]
     for status in STATUSES:
         number = count().filter(rows.c.status == status)
         columns += [
@@ -535,11 +557,11 @@ def _count_columns(rows, count) -> list:
     return columns
 
 
-def _percent(part, whole):
+def _percent(part: ColumnElement[int], whole: ColumnElement[int]) -> ColumnElement[int]:
     return cast(func.round(100.0 * part / func.nullif(whole, 0)), Integer)
 
 
-def _counts(row, group_id, group_name) -> Counts:
+def _counts(row: Row[Any], group_id: int | None, group_name: str) -> Counts:
     return Counts(
         group_id=group_id,
         group_name=group_name,
@@ -608,7 +630,7 @@ def version_counts(
     aggregate query (a parent with children in two classes is counted once)."""
     rows = people(rule, school_id, class_id).subquery()
     each = select(rows.c.subject_id, rows.c.version_id).distinct().subquery()
-    counts = dict(
+    counts: dict[int, int] = dict(
         db.execute(
             select(each.c.version_id, func.count())
             .where(each.c.version_id.is_not(None))

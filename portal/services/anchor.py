@@ -41,8 +41,12 @@ class AnchorFileError(ValueError):
 
 def take_anchor(db: Session, now: dt.datetime | None = None) -> Anchor:
     rows = db.execute(
-        select(School.slug, AcceptanceChain.school_id, AcceptanceChain.length)
-        .add_columns(AcceptanceChain.last_hash)
+        select(
+            School.slug,
+            AcceptanceChain.school_id,
+            AcceptanceChain.length,
+            AcceptanceChain.last_hash,
+        )
         .join(School, School.id == AcceptanceChain.school_id)
         .order_by(AcceptanceChain.school_id)
     ).all()

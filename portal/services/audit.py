@@ -52,7 +52,7 @@ def record_refusal(
     Returns whether it was logged."""
     ip = client_address.get()
     since = utcnow() - dt.timedelta(hours=1)
-    logged = db.scalar(
+    logged = db.scalars(
         select(func.count())
         .select_from(AuditEvent)
         .where(
@@ -60,7 +60,7 @@ def record_refusal(
             AuditEvent.action.in_(("refused", "refusals-capped")),
             AuditEvent.at > since,
         )
-    )
+    ).one()
     if logged > REFUSALS_PER_ADDRESS_PER_HOUR:
         return False
     action = "refused" if logged < REFUSALS_PER_ADDRESS_PER_HOUR else "refusals-capped"

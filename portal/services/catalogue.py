@@ -56,7 +56,7 @@ class Catalogue:
     content: Content
     versions: tuple[CatalogueVersion, ...]
     recorded: bool = True
-    fingerprint: tuple = ()
+    fingerprint: tuple[object, ...] = ()
     _by_id: Mapping[int, CatalogueVersion] = field(init=False, repr=False)
     _by_policy: Mapping[str, tuple[CatalogueVersion, ...]] = field(init=False, repr=False)
 
@@ -87,7 +87,7 @@ class Catalogue:
         return found
 
 
-def build(db: Session, content: Content, fingerprint: tuple = ()) -> Catalogue:
+def build(db: Session, content: Content, fingerprint: tuple[object, ...] = ()) -> Catalogue:
     """Record the published versions not recorded yet, check every recorded one, and return the
     catalogue. Raises ChangedVersionError, naming each version, if a version people may have
     signed has changed or gone. Commits. `fingerprint` is the state of the policies folder's

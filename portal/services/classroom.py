@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from ..models import ClassSignIn, Pupil, SchoolClass, Staff, utcnow
@@ -78,7 +78,7 @@ def find_open(db: Session, token: str | None) -> ClassSignIn | None:
 
 
 def the_class(db: Session, opened: ClassSignIn) -> SchoolClass:
-    return db.get(SchoolClass, opened.class_id)
+    return db.get_one(SchoolClass, opened.class_id)
 
 
 def pupils(db: Session, opened: ClassSignIn) -> list[Pupil]:
@@ -107,7 +107,7 @@ def close_class(db: Session, school_class: SchoolClass, by: Staff) -> int:
     return _close(db, ClassSignIn.class_id == school_class.id, by)
 
 
-def _close(db: Session, which, by: Staff) -> int:
+def _close(db: Session, which: ColumnElement[bool], by: Staff) -> int:
     now = utcnow()
     open_rows = list(
         db.scalars(
@@ -141,7 +141,7 @@ def open_classes(db: Session, school_id: int, this_device: str | None) -> list[O
         by_class.setdefault(row.class_id, []).append(row)
     found = [
         OpenClass(
-            school_class=db.get(SchoolClass, class_id),
+            school_class=db.get_one(SchoolClass, class_id),
             devices=len(group),
             until=max(row.expires_at for row in group),
             on_this_device=any(row.token_hash == this_hash for row in group),

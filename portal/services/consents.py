@@ -113,7 +113,12 @@ def set_own_choices(db: Session, pupil: Pupil, answers: dict[str, bool]) -> int:
 
 
 def _record(
-    db: Session, pupil: Pupil, answers: dict[str, bool], voice: str, actor, event: str
+    db: Session,
+    pupil: Pupil,
+    answers: dict[str, bool],
+    voice: str,
+    actor: Pupil | Parent,
+    event: str,
 ) -> int:
     now = current(db, [pupil.id], voice)[pupil.id]
     changed = 0

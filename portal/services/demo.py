@@ -147,9 +147,9 @@ def reset_demo_school(db: Session, curriculum: Curriculum | None = None) -> Demo
     number = 0
     first_parents: dict[int, Parent] = {}
     pupils: dict[int, Pupil] = {}
-    teacher = db.scalar(
+    teacher = db.scalars(
         select(Staff).where(Staff.school_id == school.id, Staff.email == TEACHER_EMAIL)
-    )
+    ).one()
     for year in range(0, 12):
         school_class = SchoolClass(school_id=school.id, name=_class_name(year), year_group=year)
         db.add(school_class)
@@ -242,7 +242,15 @@ def _photo_choices(
     db.flush()
 
 
-def _choice(school, pupil, purpose, given, voice, actor_id, when) -> ImageConsent:
+def _choice(
+    school: School,
+    pupil: Pupil,
+    purpose: str,
+    given: bool,
+    voice: str,
+    actor_id: int,
+    when: dt.datetime,
+) -> ImageConsent:
     return ImageConsent(
         school_id=school.id,
         pupil_id=pupil.id,

@@ -107,7 +107,8 @@ def _sha256(text: str) -> str:
 
 def _read(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
     except (FileNotFoundError, ValueError):
         return None
 

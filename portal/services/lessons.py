@@ -7,6 +7,7 @@ chose, right or not) can later be reported per learning outcome.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
@@ -78,7 +79,7 @@ def lessons_for_pupil(db: Session, curriculum: Curriculum, pupil: Pupil) -> list
         else set()
     )
     done = set(db.scalars(select(LessonDone.lesson_id).where(LessonDone.pupil_id == pupil.id)))
-    attempts = dict(
+    attempts: dict[str, int] = dict(
         db.execute(
             select(QuizAttempt.lesson_id, func.max(case((QuizAttempt.passed, 1), else_=0)))
             .where(QuizAttempt.pupil_id == pupil.id, QuizAttempt.finished_at.is_not(None))
@@ -201,7 +202,9 @@ def record_answer(
         correct=frozenset(chosen) == question.correct_choices,
     )
     if not _insert_once(db, answer):
-        return answer_for(db, attempt, question)
+        existing = answer_for(db, attempt, question)
+        assert existing is not None  # the row this insert lost to
+        return existing
     return answer
 
 
@@ -313,7 +316,7 @@ def class_progress(db: Session, school_class: SchoolClass, lesson: Lesson) -> li
         .group_by(QuizAttempt.pupil_id)
         .subquery()
     )
-    rows = db.execute(
+    rows: Sequence[tuple[Pupil, int | None, int | None, int | None]] = db.execute(
         select(Pupil, best.c.best, best.c.total, best.c.passed)
         .outerjoin(best, best.c.pupil_id == Pupil.id)
         .where(Pupil.class_id == school_class.id, Pupil.left_at.is_(None))
@@ -337,18 +340,18 @@ def hardest_questions(
     db: Session, school_class: SchoolClass, lesson: Lesson
 ) -> list[QuestionDifficulty]:
     """The lesson's questions, the ones the class got wrong most often first."""
-    counts = {
-        question_id: (int(answered), int(right or 0))
-        for question_id, answered, right in db.execute(
-            select(
-                QuizAnswer.question_id,
-                func.count(),
-                func.sum(case((QuizAnswer.correct, 1), else_=0)),
-            )
-            .join(Pupil, Pupil.id == QuizAnswer.pupil_id)
-            .where(Pupil.class_id == school_class.id, QuizAnswer.lesson_id == lesson.id)
-            .group_by(QuizAnswer.question_id)
+    rows: Iterable[tuple[str, int, int | None]] = db.execute(
+        select(
+            QuizAnswer.question_id,
+            func.count(),
+            func.sum(case((QuizAnswer.correct, 1), else_=0)),
         )
+        .join(Pupil, Pupil.id == QuizAnswer.pupil_id)
+        .where(Pupil.class_id == school_class.id, QuizAnswer.lesson_id == lesson.id)
+        .group_by(QuizAnswer.question_id)
+    )
+    counts = {
+        question_id: (int(answered), int(right or 0)) for question_id, answered, right in rows
     }
     stats = [QuestionDifficulty(q, *counts.get(q.id, (0, 0))) for q in lesson.questions]
     return sorted((s for s in stats if s.answered), key=lambda s: s.percent_right)

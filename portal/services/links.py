@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from ..models import LinkToken, utcnow
-from .sessions import PRINCIPALS, kind_of
+from .sessions import PRINCIPALS, Principal, kind_of
 from .tokens import link_token, new_token, token_hash
 
 PURPOSES = ("parent-sign-in", "password-reset")
@@ -81,15 +81,18 @@ def peek_link(db: Session, token: str, purpose: str) -> Any | None:
 def use_link(db: Session, token: str, purpose: str) -> Any | None:
     """Use a link once: of two presses at the same moment, exactly one succeeds."""
     now = utcnow()
-    used = db.execute(
-        update(LinkToken)
-        .where(
-            LinkToken.token_hash == token_hash(token),
-            LinkToken.purpose == purpose,
-            LinkToken.used_at.is_(None),
-            LinkToken.expires_at > now,
-        )
-        .values(used_at=now)
+    used = cast(
+        CursorResult[Any],
+        db.execute(
+            update(LinkToken)
+            .where(
+                LinkToken.token_hash == token_hash(token),
+                LinkToken.purpose == purpose,
+                LinkToken.used_at.is_(None),
+                LinkToken.expires_at > now,
+            )
+            .values(used_at=now)
+        ),
     )
     if used.rowcount != 1:
         return None
@@ -117,7 +120,7 @@ def used_link_owner(db: Session, token: str, purpose: str) -> tuple[str, int] | 
 def _principal(db: Session, link: LinkToken | None) -> Any | None:
     if link is None:
         return None
-    principal = db.get(PRINCIPALS[link.principal_type], link.principal_id)
+    principal = cast(Principal | None, db.get(PRINCIPALS[link.principal_type], link.principal_id))
     if principal is None or principal.left_at is not None:
         return None
     return principal

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr, parsedate_to_datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import OutboxMessage, utcnow
@@ -83,7 +83,10 @@ def deliver_pending(
     A message that fails waits 1, 5, 15 then 60 minutes before its next try, then tries hourly.
     If the mail server cannot be reached at all, the rest of the batch waits for the next run.
     """
-    clock = (lambda: now) if now is not None else utcnow
+
+    def clock() -> dt.datetime:
+        return now or utcnow()
+
     sent = 0
     try:
         with session_factory() as db:
@@ -113,7 +116,7 @@ def deliver_pending(
     return sent
 
 
-def _claimable(now: dt.datetime):
+def _claimable(now: dt.datetime) -> ColumnElement[bool]:
     return (
         OutboxMessage.sent_at.is_(None)
         & (OutboxMessage.next_attempt_at <= now)
@@ -123,11 +126,14 @@ def _claimable(now: dt.datetime):
 
 def _claim(db: Session, outbox_id: int, now: dt.datetime) -> OutboxMessage | None:
     """Take one message for this sender: of two senders at once, exactly one wins."""
-    won = db.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id, _claimable(now))
-        .values(claimed_until=now + CLAIM)
-        .execution_options(synchronize_session=False)
+    won = cast(
+        CursorResult[Any],
+        db.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == outbox_id, _claimable(now))
+            .values(claimed_until=now + CLAIM)
+            .execution_options(synchronize_session=False)
+        ),
     )
     db.commit()
     if won.rowcount != 1:

@@ -41,7 +41,8 @@ def email_sign_in_links(db: Session, email: str, terms: links.LinkTerms, compose
     """
     parents = find_by_email(db, email)
     for parent in parents:
-        school = db.get(School, parent.school_id)
+        school = db.get_one(School, parent.school_id)
+        assert parent.email is not None  # found by it
         issued = links.issue_link(db, LINK_PURPOSE, parent, terms.lifetime, terms.secret_key)
         subject, body = compose(parent, school)
         mail.queue_mail(

@@ -40,13 +40,12 @@ def record_versions(db: Session, content: Content) -> int:
         records = recorded(db)
         refuse_changes(records, content)
         new = [
-            version
+            (policy, version)
             for policy in content.policies
             for version in policy.published
             if (policy.slug, version.version) not in records
         ]
-        for version in new:
-            policy = content.policy(version.policy)
+        for policy, version in new:
             db.add(
                 PolicyVersionRecord(
                     policy=version.policy,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..content.curriculum import Curriculum
@@ -28,6 +28,7 @@ from ..models import (
     OutcomeProgress,
     Parent,
     ParentLink,
+    Person,
     PolicyVersionRecord,
     Pupil,
     QuizAttempt,
@@ -281,7 +282,9 @@ def _lists_seen(db: Session, school_id: int, pupil_id: int) -> list[AuditEvent]:
     ]
 
 
-def agreement_records(db: Session, school_id: int, who, known: Known) -> list[tuple]:
+def agreement_records(
+    db: Session, school_id: int, who: ColumnElement[bool], known: Known
+) -> list[tuple[Acceptance, PolicyVersionRecord, str]]:
     """This school's agreement records matching `who`, oldest first: (record, its version,
     the name of whoever acted)."""
     rows = db.execute(
@@ -337,7 +340,12 @@ def rows(items: Iterable[Any]) -> list[Any]:
 
 
 PARTS = {"pupil": "a pupil", "parent": "a parent or carer", "staff": "a member of staff"}
-MODELS: dict[str, type] = {"pupil": Pupil, "parent": Parent, "staff": Staff, "visitor": Visitor}
+MODELS: dict[str, type[Person]] = {
+    "pupil": Pupil,
+    "parent": Parent,
+    "staff": Staff,
+    "visitor": Visitor,
+}
 
 
 @dataclass
@@ -350,7 +358,9 @@ class Known:
     pupils: dict[int, str] = dataclasses.field(default_factory=dict)
     parents: dict[int, str] | None = None  # None: any parent or carer of the school, by name
 
-    def names(self, db: Session, people: Iterable[tuple[str | None, int | None]]) -> dict:
+    def names(
+        self, db: Session, people: Iterable[tuple[str | None, int | None]]
+    ) -> dict[tuple[Any, Any], str]:
         wanted: dict[str, set[int]] = {}
         for kind, person_id in people:
             if kind in MODELS and person_id is not None:
@@ -358,8 +368,11 @@ class Known:
         found: dict[tuple[Any, Any], str] = {}
         for kind, ids in wanted.items():
             model = MODELS[kind]
-            for person in db.scalars(
-                select(model).where(model.id.in_(ids), model.school_id == self.school_id)
+            for person in cast(
+                Iterable[Person],
+                db.scalars(
+                    select(model).where(model.id.in_(ids), model.school_id == self.school_id)
+                ),
             ):
                 label = self._label(kind, person.id)
                 if label is not None:
@@ -376,7 +389,7 @@ class Known:
         return None
 
 
-class _Names(dict):
+class _Names(dict[tuple[Any, Any], str]):
     """Names by (kind, id); anyone not named is described by their part."""
 
     def __missing__(self, key: tuple[Any, Any]) -> str:
@@ -415,7 +428,7 @@ def audit_lines(
     kind: str,
     person_id: int,
     known: Known,
-    also=None,
+    also: Callable[[Session, int, int], Iterable[AuditEvent]] | None = None,
 ) -> list[AuditLine]:
     """Every audit event by or about this person (and `also`'s events), oldest first."""
     events = {

@@ -13,13 +13,14 @@ one list (`recent`), so a child or adult who said no is followed up.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from ..models import Acceptance, PolicyVersionRecord, Staff, utcnow
+from ..models import Acceptance, Person, PolicyVersionRecord, Staff, utcnow
 from . import audit
 from .acceptance import Entry, Outcome, Signature, record_and_commit
 from .agreements import ACCEPT, DECLINE, SUBJECTS, WITHDRAW, Part, agreed_after, kind_of
@@ -246,18 +247,21 @@ def _by(record: Acceptance, names: dict[tuple[str, int], str]) -> str:
     return f"{name} ({ROLES.get(record.actor_type, record.actor_type)})"
 
 
-def _names(db: Session, school_id: int, people: list[tuple[str, int]]) -> dict:
+def _names(
+    db: Session, school_id: int, people: list[tuple[str, int]]
+) -> dict[tuple[str, int], str]:
     """Names of the school's people, by (kind, id): one query for each kind."""
     wanted: dict[str, set[int]] = {}
     for kind, person_id in people:
         wanted.setdefault(kind, set()).add(person_id)
-    names = {}
+    names: dict[tuple[str, int], str] = {}
     for kind, ids in wanted.items():
         model = SUBJECTS.get(kind)
         if model is None:
             continue
-        for person in db.scalars(
-            select(model).where(model.id.in_(ids), model.school_id == school_id)
+        for person in cast(
+            Iterable[Person],
+            db.scalars(select(model).where(model.id.in_(ids), model.school_id == school_id)),
         ):
             names[(kind, person.id)] = person.name
     return names

@@ -54,9 +54,9 @@ def families_to_remind(
         return []
     rows = [row for row in missing(db, rule, school_id, class_id) if row.status in PARENT_TO_DO]
     families: dict[int, Family] = {}
-    parents = parents_of(db, [row.subject_id for row in rows])
+    parents_by_pupil = parents_of(db, [row.subject_id for row in rows])
     for row in rows:
-        for parent in parents[row.subject_id]:
+        for parent in parents_by_pupil[row.subject_id]:
             families.setdefault(parent.id, Family(parent, [])).children.append(row.name)
     return sorted(families.values(), key=lambda family: family.parent.name)
 
@@ -84,7 +84,7 @@ def reminders_due(
     if not asked:
         return 0
     parent_ids = union(*asked).subquery()
-    return db.scalar(
+    return db.scalars(
         select(func.count(Parent.id))
         .join(parent_ids, parent_ids.c.parent_id == Parent.id)
         .where(
@@ -95,7 +95,7 @@ def reminders_due(
                 ReminderSent.sent_at > now - REMIND_EVERY,
             ),
         )
-    )
+    ).one()
 
 
 def send_reminders(

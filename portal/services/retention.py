@@ -30,11 +30,23 @@ touched, and one for the whole run), and running it again at once changes nothin
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, and_, cast, delete, func, literal, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    delete,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -57,6 +69,7 @@ from ..models import (
     Visitor,
     utcnow,
 )
+from ..models import Person as AnyPerson
 
 SETTING_NAMES = {
     "learning_days": "RETAIN_LEARNING_DAYS",
@@ -80,7 +93,12 @@ TABLES = (
     "audit_event",
     "parent_link",
 )
-PEOPLE = {"pupil": Pupil, "parent": Parent, "staff": Staff, "visitor": Visitor}
+PEOPLE: dict[str, type[AnyPerson]] = {
+    "pupil": Pupil,
+    "parent": Parent,
+    "staff": Staff,
+    "visitor": Visitor,
+}
 REMOVED_REFERENCE = "removed-"  # + the row's id: the reference of an anonymised pupil or parent
 REMOVED_EMAIL_DOMAIN = "@removed.invalid"  # staff email must stay unique and not empty
 ANONYMOUS_NAMES = {
@@ -198,23 +216,23 @@ class Plan:
 # --- Which rows ----------------------------------------------------------------------------
 
 
-def _gone_pupils(before: dt.datetime):
+def _gone_pupils(before: dt.datetime) -> Select[Any]:
     return select(Pupil.id).where(Pupil.left_at.is_not(None), Pupil.left_at < before)
 
 
-def _removed(text: str, model) -> Any:
+def _removed(text: str, model: type[AnyPerson]) -> ColumnElement[str]:
     return literal(text, String) + cast(model.id, String)
 
 
-def _not_anonymised(model) -> Any:
+def _not_anonymised(model: type[AnyPerson]) -> ColumnElement[bool]:
     """SQL: this person's row has not been anonymised yet."""
-    if model is Pupil:
+    if issubclass(model, Pupil):
         removed = and_(Pupil.first_name == "Removed", Pupil.last_name == _removed("pupil ", Pupil))
         return not_(removed)
     return model.name != _removed(f"{ANONYMOUS_NAMES[model]} ", model)
 
 
-def _to_anonymise(model, before: dt.datetime):
+def _to_anonymise(model: type[AnyPerson], before: dt.datetime) -> Select[Any]:
     return select(model).where(
         model.left_at.is_not(None), model.left_at < before, _not_anonymised(model)
     )
@@ -270,7 +288,8 @@ def plan(db: Session, periods: Periods, now: dt.datetime | None = None) -> Plan:
         query = select(school, func.count()).select_from(model).where(where).group_by(school)
         if model is ParentLink:
             query = query.join(Pupil, Pupil.id == ParentLink.pupil_id)
-        found.rows[table] = {school_id: count for school_id, count in db.execute(query) if count}
+        counts: Iterable[tuple[int | None, int]] = db.execute(query)
+        found.rows[table] = {school_id: count for school_id, count in counts if count}
     for kind, model in PEOPLE.items():
         for person in db.scalars(_to_anonymise(model, c.people).order_by(model.id)):
             found.people.append(
@@ -331,7 +350,7 @@ def run(db: Session, periods: Periods, now: dt.datetime | None = None) -> Plan:
     return done
 
 
-def _log(db: Session, now: dt.datetime, school_id: int | None, detail: dict) -> None:
+def _log(db: Session, now: dt.datetime, school_id: int | None, detail: dict[str, Any]) -> None:
     """The run's event, at the moment the run measured its periods from."""
     db.add(AuditEvent(school_id=school_id, at=now, action="retention-run", detail=detail))
 

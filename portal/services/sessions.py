@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import Session
@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from ..models import LoginSession, Parent, Pupil, School, Staff, utcnow
 from .tokens import new_token, token_hash
 
-PRINCIPALS: dict[str, type] = {"staff": Staff, "pupil": Pupil, "parent": Parent}
+# Everyone who signs in.
+Principal = Staff | Pupil | Parent
+PRINCIPALS: dict[str, type[Principal]] = {"staff": Staff, "pupil": Pupil, "parent": Parent}
 
 
 def kind_of(principal: Any) -> str:
@@ -91,7 +93,7 @@ def resume_session(
     session_id, kind, school_id, created_at, last_seen_at, school_name = found[:6]
     if now - last_seen_at > idle_limit or now - created_at > max_age:
         return None
-    principal = found[6 + list(PRINCIPALS).index(kind)]
+    principal = cast(Principal | None, found[6 + list(PRINCIPALS).index(kind)])
     if principal is None or principal.left_at is not None or principal.school_id != school_id:
         return None
     touched = now - last_seen_at > LAST_SEEN_EVERY

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import attrgetter
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -81,5 +82,5 @@ def listed(db: Session, school_id: int) -> Listed:
             .order_by(Visitor.kind, Visitor.name, Visitor.id)
         )
     )
-    left = sorted((v for v in people if v.left_at is not None), key=lambda v: v.left_at)
+    left = sorted((v for v in people if v.left_at is not None), key=attrgetter("left_at"))
     return Listed([v for v in people if v.left_at is None], left[::-1])

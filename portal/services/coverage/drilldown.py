@@ -36,7 +36,9 @@ def outcome_rows(
     Pupils are counted against the outcomes of their own age band."""
     band = band_of(curriculum, Pupil.year_group)
     in_group = [*on_roll(school_id, group.kind), column_of(group.kind) == group.id]
-    per_band = dict(db.execute(select(band, func.count()).where(*in_group).group_by(band)).all())
+    per_band: dict[str | None, int] = dict(
+        db.execute(select(band, func.count()).where(*in_group).group_by(band)).all()
+    )
     level = level_in(period)
     query = (
         select(

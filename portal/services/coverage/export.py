@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import String, and_, column, select, values
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from .terms import Period, level_in
 
 def pupil_outcome_rows(
     db: Session, curriculum: Curriculum, school_id: int, period: Period
-) -> Iterator[tuple]:
+) -> Iterator[tuple[Any, ...]]:
     """One row per pupil on roll and outcome of their band, streamed from one query:
     reference, name, year, class, strand, outcome, level, first taught, first secure."""
     outcomes = (

@@ -4,9 +4,11 @@ outcomes of their own age band; and the shares every figure is made of."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import String, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, String, case, func, literal, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from ...content.curriculum import Curriculum
 from ...models import Pupil, SchoolClass
@@ -58,7 +60,7 @@ class Column:
     pupils: int
 
 
-def band_of(curriculum: Curriculum, year_group):
+def band_of(curriculum: Curriculum, year_group: SQLCoreOperations[int]) -> ColumnElement[Any]:
     """SQL: the age band of a year group column."""
     return case(
         *[(year_group.in_(band.year_groups), band.id) for band in curriculum.bands],
@@ -66,11 +68,11 @@ def band_of(curriculum: Curriculum, year_group):
     )
 
 
-def column_of(by: str):
+def column_of(by: str) -> InstrumentedAttribute[int] | InstrumentedAttribute[int | None]:
     return Pupil.year_group if by == "year" else Pupil.class_id
 
 
-def on_roll(school_id: int, by: str):
+def on_roll(school_id: int, by: str) -> list[ColumnElement[bool]]:
     conditions = [Pupil.school_id == school_id, Pupil.left_at.is_(None)]
     if by == "class":
         conditions.append(Pupil.class_id.is_not(None))
@@ -86,9 +88,9 @@ def find_column(db: Session, school_id: int, by: str, column_id: int) -> Column 
         name = school_class.name
     else:
         name = year_label(column_id)
-    pupils = db.scalar(
+    pupils = db.scalars(
         select(func.count()).where(*on_roll(school_id, by), column_of(by) == column_id)
-    )
+    ).one()
     if by == "year" and not pupils:
         return None
     return Column(by, column_id, name, pupils)

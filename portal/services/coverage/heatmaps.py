@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...content.curriculum import Curriculum, Outcome
+from ...content.curriculum import Curriculum, Outcome, Strand
 from ...models import OutcomeProgress, Pupil, SchoolClass
 from ...years import year_label
 from .groups import NOTHING, Column, Share, band_of, column_of, on_roll
@@ -18,7 +18,7 @@ from .terms import Period, level_in
 
 @dataclass(frozen=True)
 class Heatmap:
-    strands: tuple  # Strand objects, in framework order
+    strands: tuple[Strand, ...]  # in framework order
     columns: list[Column]
     cells: dict[tuple[str, int], Share]  # (strand id, column id) -> share
 
@@ -36,8 +36,11 @@ class Heatmap:
         return sum((self.strand_total(s.id) for s in self.strands), NOTHING)
 
 
-def _outcomes_per(curriculum: Curriculum) -> Counter:
-    return Counter((outcome.strand, outcome.band) for outcome in curriculum.outcomes)
+def _outcomes_per(curriculum: Curriculum) -> Counter[tuple[str, str | None]]:
+    counts: Counter[tuple[str, str | None]] = Counter(
+        (outcome.strand, outcome.band) for outcome in curriculum.outcomes
+    )
+    return counts
 
 
 def planned_outcomes(curriculum: Curriculum, year_group: int) -> frozenset[str]:
@@ -58,13 +61,17 @@ def planned_outcomes(curriculum: Curriculum, year_group: int) -> frozenset[str]:
     )
 
 
-def _planned_per(curriculum: Curriculum, year_group: int) -> Counter:
+def _planned_per(curriculum: Curriculum, year_group: int) -> Counter[str]:
     strand_of = {o.id: o.strand for o in curriculum.outcomes}
     return Counter(strand_of[o] for o in planned_outcomes(curriculum, year_group))
 
 
 def heatmap(
-    db: Session, curriculum: Curriculum, school_id: int, by: str = "year", period: Period = None
+    db: Session,
+    curriculum: Curriculum,
+    school_id: int,
+    by: str = "year",
+    period: Period | None = None,
 ) -> Heatmap:
     """Strands against year groups (or classes): two aggregate queries for the whole school."""
     period = period or Period("all", "Everything so far")
@@ -93,23 +100,25 @@ def heatmap(
     ).all()
     outcomes = _outcomes_per(curriculum)
     bands = {year: b.id for b in curriculum.bands for year in b.year_groups}
-    possible: Counter = Counter()
-    planned: Counter = Counter()
-    headcount: Counter = Counter()
+    possible: Counter[tuple[str, int]] = Counter()
+    planned: Counter[tuple[str, int]] = Counter()
+    headcount: Counter[int] = Counter()
     for column_id, year_group, count in pupils:
+        assert column_id is not None  # on_roll leaves out pupils in no class
         headcount[column_id] += count
         per_strand = _planned_per(curriculum, year_group)
         for strand in curriculum.strands:
             possible[(strand.id, column_id)] += count * outcomes[(strand.id, bands.get(year_group))]
             planned[(strand.id, column_id)] += count * per_strand[strand.id]
     cells = {key: Share(number, 0, 0, planned[key]) for key, number in possible.items()}
-    for column_id, strand, taught, secure in done:
-        key = (strand, column_id)
+    for column_id, strand_id, taught, secure in done:
+        assert column_id is not None
+        key = (strand_id, column_id)
         cells[key] = Share(possible[key], taught, secure, planned[key])
     return Heatmap(curriculum.strands, _columns(db, school_id, by, headcount), cells)
 
 
-def _columns(db: Session, school_id: int, by: str, headcount: Counter) -> list[Column]:
+def _columns(db: Session, school_id: int, by: str, headcount: Counter[int]) -> list[Column]:
     if by == "year":
         return [Column("year", y, year_label(y), headcount[y]) for y in sorted(headcount)]
     classes = db.execute(
@@ -137,11 +146,11 @@ def gaps_below(heatmap: Heatmap, threshold: int) -> list[Gap]:
     """Strands, columns and single cells where the share secure is below the threshold."""
     found = []
     for strand in heatmap.strands:
-        share = heatmap.strand_total(strand.id)
-        if share.possible and share.percent_secure < threshold:
-            found.append(Gap("strand", strand.name, share.percent_secure))
+        percent = heatmap.strand_total(strand.id).percent_secure  # None: nothing possible
+        if percent is not None and percent < threshold:
+            found.append(Gap("strand", strand.name, percent))
     for group in heatmap.columns:
-        share = heatmap.column_total(group.id)
-        if share.possible and share.percent_secure < threshold:
-            found.append(Gap(group.kind, group.name, share.percent_secure))
+        percent = heatmap.column_total(group.id).percent_secure
+        if percent is not None and percent < threshold:
+            found.append(Gap(group.kind, group.name, percent))
     return found

@@ -9,9 +9,13 @@ curriculum changes.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from sqlalchemy import (
+    CTE,
+    ColumnElement,
     Integer,
+    Select,
     String,
     and_,
     case,
@@ -33,7 +37,7 @@ from ...models import LessonDone, OutcomeProgress, Pupil, QuizAnswer, QuizAttemp
 SECURE_ANSWERS = 2  # right answers on an outcome, in a passed quiz, that make it secure
 
 
-def _lesson_outcomes(curriculum: Curriculum, lesson_ids: set[str] | None = None):
+def _lesson_outcomes(curriculum: Curriculum, lesson_ids: set[str] | None = None) -> CTE:
     """SQL VALUES: each lesson's outcomes with their strand and band, and how many right
     answers in its quiz make each secure (0: the quiz asks nothing about it). `lesson_ids`
     keeps only those lessons: the whole list is hundreds of rows to send with every query."""
@@ -61,7 +65,12 @@ def _lesson_outcomes(curriculum: Curriculum, lesson_ids: set[str] | None = None)
     )
 
 
-def _progress_select(curriculum: Curriculum, *where_done, where_answer=(), lesson_ids=None):
+def _progress_select(
+    curriculum: Curriculum,
+    *where_done: ColumnElement[bool],
+    where_answer: tuple[ColumnElement[bool], ...] = (),
+    lesson_ids: set[str] | None = None,
+) -> Select[Any]:
     """Rows for outcome_progress: first time taught and first time secure, per pupil/outcome."""
     links = _lesson_outcomes(curriculum, lesson_ids)
     taught = (
@@ -137,11 +146,11 @@ def _progress_select(curriculum: Curriculum, *where_done, where_answer=(), lesso
 def _rebuild(
     db: Session,
     curriculum: Curriculum,
-    done_filter,
-    answer_filter,
-    progress_filter,
-    lesson_ids=None,
-):
+    done_filter: ColumnElement[bool],
+    answer_filter: ColumnElement[bool],
+    progress_filter: ColumnElement[bool],
+    lesson_ids: set[str] | None = None,
+) -> None:
     db.execute(delete(OutcomeProgress).where(progress_filter))
     columns = ["pupil_id", "outcome_id", "school_id", "strand", "band", "taught_at", "secured_at"]
     query = _progress_select(

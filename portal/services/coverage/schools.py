@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -24,7 +25,7 @@ class SchoolSummary:
 def trust_summary(db: Session, curriculum: Curriculum) -> list[SchoolSummary]:
     """Every school in the database: pupils on roll and the share taught and secure."""
     band = band_of(curriculum, Pupil.year_group)
-    pupils = db.execute(
+    pupils: Sequence[tuple[int, str | None, int]] = db.execute(
         select(Pupil.school_id, band, func.count())
         .where(Pupil.left_at.is_(None))
         .group_by(Pupil.school_id, band)
@@ -42,9 +43,9 @@ def trust_summary(db: Session, curriculum: Curriculum) -> list[SchoolSummary]:
             .group_by(OutcomeProgress.school_id)
         )
     )
-    per_band = Counter(outcome.band for outcome in curriculum.outcomes)
-    headcount: Counter = Counter()
-    possible: Counter = Counter()
+    per_band: Counter[str | None] = Counter(outcome.band for outcome in curriculum.outcomes)
+    headcount: Counter[int] = Counter()
+    possible: Counter[int] = Counter()
     for school_id, band_id, count in pupils:
         headcount[school_id] += count
         possible[school_id] += count * per_band[band_id]

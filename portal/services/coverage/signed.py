@@ -3,10 +3,11 @@ they, and a parent, have signed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Integer, func, literal, or_, select
+from sqlalchemy import CTE, ColumnElement, Integer, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ...models import Pupil
@@ -28,7 +29,7 @@ class Signed:
         return round(100 * number / self.pupils)
 
 
-def _parts_done(rule: Rule, state, *parts: str):
+def _parts_done(rule: Rule, state: CTE, *parts: str) -> ColumnElement[Any]:
     """SQL: how many pupils have any of these parts of the rule done (None: not its parts)."""
     flags = [state.c[f"done_{part}"] == 1 for part in parts if part in rule.parts]
     return func.count().filter(or_(*flags)) if flags else literal(None, Integer)
@@ -36,10 +37,10 @@ def _parts_done(rule: Rule, state, *parts: str):
 
 def signed_by_year(db: Session, pupil_rules: Iterable[Rule], school_id: int) -> dict[int, Signed]:
     """One aggregate query per pupil agreement (one per age band)."""
-    found = {}
+    found: dict[int, Signed] = {}
     for rule in pupil_rules:
         state = agreement_state(rule, school_id)
-        rows = db.execute(
+        rows: Sequence[tuple[int, int, int | None, int | None]] = db.execute(
             select(
                 Pupil.year_group,
                 func.count(),

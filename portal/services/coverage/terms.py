@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case
+from sqlalchemy import ColumnElement, and_, case
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ...models import OutcomeProgress
 from ..agreements import _utc_midnight as utc_midnight
@@ -60,8 +61,8 @@ def until(moment: dt.datetime) -> Period:
     return Period("until", f"Up to {moment:%-d %B %Y}", None, moment)
 
 
-def _within(period: Period, when) -> object:
-    conditions = [when.is_not(None)]
+def _within(period: Period, when: InstrumentedAttribute[dt.datetime | None]) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = [when.is_not(None)]
     if period.start is not None:
         conditions.append(when >= period.start)
     if period.end is not None:
@@ -69,7 +70,7 @@ def _within(period: Period, when) -> object:
     return and_(*conditions)
 
 
-def level_in(period: Period):
+def level_in(period: Period) -> ColumnElement[str]:
     """SQL: a pupil's level on an outcome in the period, from their outcome_progress row."""
     return case(
         (_within(period, OutcomeProgress.secured_at), "secure"),

@@ -137,14 +137,14 @@ def find_columns(header: list[str], columns: tuple[Column, ...]) -> dict[str, in
     positions: dict[str, int] = {}
     for position, name in enumerate(header):
         positions.setdefault(normalise(name), position)
-    found = {}
+    found: dict[str, int] = {}
     for column in columns:
         matches = (
             positions[normalise(name)] for name in column.names if normalise(name) in positions
         )
-        position = next(matches, None)
-        if position is not None:
-            found[column.key] = position
+        at = next(matches, None)
+        if at is not None:
+            found[column.key] = at
     return found
 
 

@@ -85,11 +85,12 @@ class Change(Generic[State]):
     def effect(self) -> str:
         if self.before is None:
             return ADDED
-        leaves = getattr(self.after, "left", False) and not self.before.left  # classes never do
+        # classes never leave
+        leaves = getattr(self.after, "left", False) and not getattr(self.before, "left", False)
         return LEFT if leaves else CHANGED
 
 
-def in_order(changes: Iterable[Change]) -> tuple[Change, ...]:
+def in_order(changes: Iterable[Change[State]]) -> tuple[Change[State], ...]:
     """By key: the same plan however the database orders its rows."""
     return tuple(sorted(changes, key=lambda change: change.key))
 
@@ -159,7 +160,11 @@ class Plan:
 
 
 def _section(
-    key: str, title: str, shown_as: str, changes: tuple[Change, ...], entry: Callable
+    key: str,
+    title: str,
+    shown_as: str,
+    changes: tuple[Change[State], ...],
+    entry: Callable[[Change[State]], Entry],
 ) -> Section:
     """Alphabetical: easy to read, and the same however the database orders its rows."""
     grouped: dict[str, list[Entry]] = {ADDED: [], CHANGED: [], LEFT: []}

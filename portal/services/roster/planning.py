@@ -7,6 +7,7 @@ errors like any other, and a plan with errors changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
@@ -122,13 +123,14 @@ def _plan_parents(
         before = None
         if parent is not None:
             linked = sorted(
-                (ref for ref in links.get(parent.id, {}) if ref in names), key=position.get
+                (ref for ref in links.get(parent.id, {}) if ref in names), key=position.__getitem__
             )
             children = tuple(Child(ref, names[ref], links[parent.id][ref]) for ref in linked)
             before = ParentState(
                 parent.name, parent.email or None, children, parent.left_at is not None
             )
         if want is None:
+            assert before is not None  # the key is an existing parent's
             after = replace(before, children=(), left=True)
         else:
             children = tuple(Child(ref, names[ref], rel) for ref, rel in want.children.items())
@@ -189,7 +191,7 @@ def _unknown_classes(db: Session, school_id: int, rows: list[StaffRow]) -> list[
 def _emails_used_elsewhere(db: Session, school_id: int, rows: list[StaffRow]) -> list[RowError]:
     """Staff email addresses are unique across every school, since they sign in with them."""
     lines = {row.email.lower(): row.line for row in rows}
-    taken = db.scalars(
+    taken: Iterable[str] = db.scalars(
         select(func.lower(Staff.email)).where(
             Staff.school_id != school_id, func.lower(Staff.email).in_(list(lines))
         )

@@ -106,13 +106,15 @@ def read_pupils(
         problems += contact_problems
         errors += [RowError(line, problem) for problem in problems]
         if not problems:
+            year = parse_year_group(values["year"])
+            assert year is not None  # a blank or unknown year group is a problem above
             pupils.append(
                 PupilRow(
                     line,
                     values["reference"],
                     values["first_name"],
                     values["last_name"],
-                    parse_year_group(values["year"]),
+                    year,
                     values["class_name"] or None,
                     contacts,
                 )
@@ -230,6 +232,7 @@ def read_staff(records: list[tuple[int, dict[str, str]]]) -> tuple[list[StaffRow
         first_line.setdefault(email.lower(), line)
         errors += [RowError(line, problem) for problem in problems]
         if not problems:
+            assert role is not None  # a blank or unknown role is a problem above
             named = (name.strip() for name in values.get("classes", "").split(","))
             classes = tuple(dict.fromkeys(name for name in named if name))  # each class once
             staff.append(StaffRow(line, values["name"], email, role, classes))
