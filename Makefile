@@ -13,6 +13,7 @@ test: install
 	@if [ "$$(id -u)" = 0 ] && [ ! -x /usr/bin/chromium ]; then $(MAKE) system-deps; fi
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/esafety check
 	$(BIN)/pytest -n auto --dist worksteal
 

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from portal.content import ContentErrors, load_content, load_lessons
+from portal.content import (
+    Content,
+    ContentError,
+    ContentErrors,
+    Curriculum,
+    load_content,
+    load_lessons,
+)
 from portal.content.errors import Problems
 from portal.content.published import check_unchanged, load_record, record_published, unrecorded
 
@@ -135,8 +143,8 @@ def _read_only_session():
 def backup(dest: Path) -> None:
     """Copy the database while the portal is in use, check the copy, and write a manifest
     beside it (DEST.manifest.json); exit 1 if a check fails."""
-    from portal.operations.backup import BackupError
     from portal.operations.backup import backup as take_backup
+    from portal.operations.backup_checks import BackupError
 
     try:
         report = take_backup(_database_url(), dest)
@@ -165,7 +173,7 @@ def restore(source: Path) -> None:
     result and exit 1 if a check fails."""
     from sqlalchemy.engine import make_url
 
-    from portal.operations.restore import BackupError
+    from portal.operations.backup_checks import BackupError
     from portal.operations.restore import restore as bring_back
 
     url = _database_url()
@@ -411,8 +419,9 @@ def _echo_plan(plan) -> None:
 def check(root: Path) -> None:
     """Validate every policy, table, glossary entry, lesson and quiz; list each problem as
     file:line, and each lesson's reading level."""
-    errors: list = []
-    content = curriculum = None
+    errors: list[ContentError] = []
+    content: Content | None = None
+    curriculum: Curriculum | None = None
     try:
         content = load_content(root / "policies")
     except ContentErrors as found:
@@ -424,6 +433,7 @@ def check(root: Path) -> None:
         errors += found.errors
     if errors:
         _fail(ContentErrors(errors))
+    assert content is not None  # loaded, or its problems failed the check above
     lessons = curriculum.lessons if curriculum else ()
     for lesson in lessons:
         click.echo(
@@ -616,7 +626,7 @@ def _build_site(root: Path, site_dir: Path, portal_url: str | None = None) -> No
         raise click.ClickException(str(error)) from error
 
 
-def _fail(errors: ContentErrors) -> None:
+def _fail(errors: ContentErrors) -> NoReturn:
     for error in errors.errors:
         click.echo(str(error), err=True)
     raise SystemExit(1)

@@ -35,8 +35,8 @@ class Tool:
 
 def server_version(engine: Engine) -> Version:
     with engine.connect() as connection:
-        number = int(connection.exec_driver_sql("SHOW server_version_num").scalar())
-        shown = connection.exec_driver_sql("SHOW server_version").scalar()
+        number = int(connection.exec_driver_sql("SHOW server_version_num").scalar_one())
+        shown: str = connection.exec_driver_sql("SHOW server_version").scalar_one()
     return Version(number // 10000, shown.split()[0])
 
 

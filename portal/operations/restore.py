@@ -71,7 +71,9 @@ def head_revision() -> str:
 
     from ..migrate import alembic_config
 
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None  # the migrations are a single line of revisions
+    return head
 
 
 def read_manifest(source: Path) -> dict:

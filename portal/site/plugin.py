@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import cast
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
@@ -92,7 +93,7 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
         brand = self.content.profile.brand
         files.append(File.generated(config, BRAND_CSS, content=site_css(brand)))
         if brand.badge is not None:
-            files.append(File.generated(config, _badge_uri(brand), abs_src_path=str(brand.badge)))
+            files.append(File.generated(config, _badge_uri(brand.badge), abs_src_path=str(brand.badge)))
         return files
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
@@ -103,8 +104,8 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
             section = _section_of(nav.items, index_uri)
             if section is None:
                 continue
-            index = nav.pages.index(section.children[0])
-            children = [files.get_file_from_path(uri).page for uri in child_uris]
+            index = nav.pages.index(cast(Page, section.children[0]))
+            children = [_page_of(files, uri) for uri in child_uris]
             for child in children:
                 child.parent = section
             section.children.extend(children)
@@ -128,11 +129,18 @@ def _use_brand(config: MkDocsConfig, brand: Brand) -> None:
     config.copyright = brand.name
     config.extra_css.append(BRAND_CSS)
     if brand.badge is not None:
-        config.theme["logo"] = config.theme["favicon"] = _badge_uri(brand)
+        config.theme["logo"] = config.theme["favicon"] = _badge_uri(brand.badge)
 
 
-def _badge_uri(brand: Brand) -> str:
-    return f"assets/school-badge{brand.badge.suffix.lower()}"
+def _badge_uri(badge: Path) -> str:
+    return f"assets/school-badge{badge.suffix.lower()}"
+
+
+def _page_of(files: Files, uri: str) -> Page:
+    """The page of a file the policy pages list: it is one of the site's own."""
+    file = files.get_file_from_path(uri)
+    assert file is not None and file.page is not None, uri
+    return file.page
 
 
 def _section_of(items: list, index_uri: str) -> Section | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from flask import (
     Blueprint,
@@ -52,7 +53,7 @@ def people():
 def unlock(kind: str, person_id: int):
     model = LOCKABLE.get(kind) or abort(404)
     db = get_db()
-    person = db.get(model, person_id)
+    person = cast(Pupil | Staff | None, db.get(model, person_id))
     if person is None or person.school_id != current_user.school_id:
         abort(404)
     accounts.unlock(db, person, by=current_user.principal)

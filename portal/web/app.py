@@ -32,7 +32,9 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     check_safe_to_start(settings, debug=app.debug)  # outside demo mode; says what to set
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _demo_secret(app, settings)
     if hops := settings["PROXY_HOPS"]:  # trust that many proxies' X-Forwarded-* headers
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
     database.init_app(app)
     try:
         policies.init_app(app)  # records published versions; refuses to start if one changed

@@ -289,7 +289,7 @@ def reset_password(token: str):
 
 def _known_about(staff: Staff) -> tuple[str, ...]:
     """What anyone who knows where this person works could guess a password from."""
-    return (staff.name, staff.email, get_db().get(School, staff.school_id).name)
+    return (staff.name, staff.email, get_db().get_one(School, staff.school_id).name)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -45,7 +45,7 @@ class ThresholdForm(FlaskForm):
 
 
 def _school() -> School:
-    return get_db().get(School, current_user.school_id)
+    return get_db().get_one(School, current_user.school_id)
 
 
 def _period() -> Period:
@@ -128,7 +128,7 @@ def column(by: str, column_id: int):
     return render_template(
         "coverage/column.html",
         group=group,
-        strand=strands.get(strand),
+        strand=strands[strand] if strand is not None else None,
         strands=strands,
         rows=rows,
         period=period,

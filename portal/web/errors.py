@@ -53,13 +53,15 @@ def _note_client_address() -> None:
 def _refused(error: HTTPException):
     """Someone asked for what they may not see, or for what is not there: a probe for another
     family's or school's records looks like this, so each one is logged (capped)."""
+    status = error.code
+    assert status is not None  # this handler is registered for 403 and 404 only
     db = get_db()
     signed_in = current_user.is_authenticated
     try:
         db.rollback()  # nothing the refused request half-did is kept
         audit.record_refusal(
             db,
-            status=error.code,
+            status=status,
             method=request.method,
             path=redacted_path(request.path),
             actor=current_user.principal if signed_in else None,
@@ -68,8 +70,8 @@ def _refused(error: HTTPException):
         db.commit()
     except SQLAlchemyError:
         db.rollback()  # the page still answers when the log cannot be written
-    title, message = PAGES[error.code]
-    return render_template("errors/refused.html", title=title, message=message), error.code
+    title, message = PAGES[status]
+    return render_template("errors/refused.html", title=title, message=message), status
 
 
 SERVER_ERROR = (

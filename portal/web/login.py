@@ -33,7 +33,7 @@ class SignedIn(UserMixin):
     def school_name(self) -> str:
         """Read with the session on every page; looked up only just after signing in."""
         if self._school_name is None:
-            self._school_name = get_db().get(School, self.school_id).name
+            self._school_name = get_db().get_one(School, self.school_id).name
         return self._school_name
 
     def get_id(self) -> str:

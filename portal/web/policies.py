@@ -91,7 +91,7 @@ class LiveCatalogue:
                 f", with the new versions {', '.join(added)}" if added else "",
             )
 
-    def _report(self, problem: Exception) -> None:
+    def _report(self, problem: ContentErrors | ChangedVersionError) -> None:
         lines = (
             [str(error) for error in problem.errors]
             if isinstance(problem, ContentErrors)

@@ -240,7 +240,7 @@ def picture_sign_in(pupil_id: int):
     opened = _this_device()
     db = get_db()
     pupil = classroom.pupil(db, opened, pupil_id) if opened else None
-    if pupil is None:
+    if opened is None or pupil is None:
         abort(404)
     name = pupil_accounts.display_names(classroom.pupils(db, opened)).get(pupil.id)
     form = PicturesForm()
