@@ -23,6 +23,10 @@ from .loader import Content
 from .policies import ACCEPTED_BY, RENEW, Policy, PolicyVersion
 from .tables import DataTable
 
+# Each version's page and each list of changes repeat a policy's words: the site's search finds
+# them on the policy's own page, and the search index every visitor downloads is half the size.
+NOT_SEARCHED = "---\nsearch:\n  exclude: true\n---\n\n"
+
 
 def site_pages(content: Content, as_of: dt.date, portal_url: str = "") -> dict[str, str]:
     """Map each generated page's path (as in docs/) to its Markdown."""
@@ -31,11 +35,13 @@ def site_pages(content: Content, as_of: dt.date, portal_url: str = "") -> dict[s
         base = f"policies/{policy.slug}"
         pages[f"{base}/index.md"] = current_page(policy, as_of, portal_url)
         for version in policy.published:
-            pages[f"{base}/{version.version}/index.md"] = version_page(
+            pages[f"{base}/{version.version}/index.md"] = NOT_SEARCHED + version_page(
                 policy, version, as_of, portal_url
             )
             if policy.predecessor(version):
-                pages[f"{base}/{version.version}/changes/index.md"] = changes_page(policy, version)
+                pages[f"{base}/{version.version}/changes/index.md"] = NOT_SEARCHED + changes_page(
+                    policy, version
+                )
     pages["tables/index.md"] = tables_index(content)
     for table in content.tables:
         pages[f"tables/{table.name}/index.md"] = table_page(table)

@@ -16,16 +16,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete
 
-from tests.factories import catalogue_of
-from portal import create_app
 from portal.content import load_content
 from portal.content.pages import site_pages
-from portal.db import Base
 from portal.services import agreements
-from tests.factories import CurriculumTree
-from tests.portal_fixtures import clear_database
+from tests.factories import catalogue_of
 
 PROJECT = Path(__file__).resolve().parents[2]
 SCRIPT = PROJECT / "docs" / "javascripts" / "in-force.js"
@@ -119,7 +114,9 @@ def content():
 @pytest.mark.parametrize("day", [START - dt.timedelta(days=1), START, START.replace(month=3)])
 def test_the_site_built_earlier_and_the_portal_agree_on_every_policy(app, db, content, day):
     pages = site_pages(content, BUILT_ON, "https://portal.example.org")
-    asked = {rule.policy.slug: rule.current.version for rule in agreements.rules(catalogue_of(app), day)}
+    asked = {
+        rule.policy.slug: rule.current.version for rule in agreements.rules(catalogue_of(app), day)
+    }
     for policy in content.policies:
         seen = site_in_force(pages, policy.slug, day)
         assert seen == (policy.current(day).version if policy.current(day) else None)

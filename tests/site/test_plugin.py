@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -50,6 +51,17 @@ def test_every_published_version_has_a_permalink_and_drafts_have_none(demo_site)
     assert (demo_site / "policies/pupil-aup-7-11/2026.09/index.html").is_file()
     assert not (demo_site / "policies/pupil-aup-7-11/2027.01").exists()
     assert "pupil-aup-7-11/2027.01" not in (demo_site / "search/search_index.json").read_text()
+
+
+def test_search_finds_each_policys_words_once_on_its_own_page(demo_site, project):
+    index = json.loads((demo_site / "search/search_index.json").read_text())
+    pages = {entry["location"].split("#")[0] for entry in index["docs"]}
+    slugs = [path.parent.name for path in (project / "policies").glob("*/policy.yml")]
+    assert {f"policies/{slug}/" for slug in slugs} <= pages
+    # Versions and their changes repeat those words: they are reached from the policy's page.
+    assert [page for page in pages if re.match(r"policies/[^/]+/\d{4}\.", page)] == []
+    # Still on the site, and found by following links.
+    assert (demo_site / "policies/pupil-aup-7-11/2026.09/changes/index.html").is_file()
 
 
 def test_a_superseded_version_says_so_and_links_to_the_current_one(demo_site):
