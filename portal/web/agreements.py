@@ -35,8 +35,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..content.languages import language_name
 from ..content.policies import PolicyVersion
 from ..models import Acceptance, Parent, Pupil, School
-from ..services import agreements, audit, consents, mail, on_behalf, parents, refusals
-from ..services.acceptance import Entry, Outcome, Signature, record_and_commit
+from ..services import agreements, consents, on_behalf, parents, refusals, signing
+from ..services.acceptance import Outcome
 from ..services.agreements import COUNTERSIGN, PARENT, SELF, Part, Rule
 from ..services.catalogue import CatalogueVersion
 from .access import PUBLIC, ROLES, STAFF, allow, current_view, here
@@ -391,51 +391,23 @@ def take_back():
 
 
 def _sign_for_family(parent: Parent, policies: list[PolicyToSign], name: str) -> list[Outcome]:
-    db = get_db()
-    entries = [
-        Entry.to(
-            policy.rule.in_force,
-            subject_type=agreements.kind_of(part.subject),
-            subject_id=part.subject.id,
-            acting_as=part.part,
-            talked_through=True if part.part in (PARENT, COUNTERSIGN) else None,
-        )
-        for policy in policies
-        for part in policy.parts
-    ]
     subjects = {("pupil", child.id): child for child in parents.visible_children(parent)}
     subjects[("parent", parent.id)] = parent
-    school = db.get(School, parent.school_id)
-
-    def receipt(outcomes: list[Outcome]) -> None:
-        new = [outcome.record for outcome in outcomes if outcome.new]
-        if not new:
-            return
-        audit.record(
-            db,
-            "agreements-signed",
-            school_id=parent.school_id,
-            actor=parent,
-            records=[record.id for record in new],
-        )
-        if parent.email:
-            _queue_receipt(parent, school, new, subjects)
-
-    return record_and_commit(
-        db,
-        parent.school_id,
-        entries,
-        Signature(
-            actor_type="parent",
-            actor_id=parent.id,
-            signed_name=name,
-            reached_by=session.get(REACHED_BY),
-        ),
-        then=receipt,
+    school = get_db().get(School, parent.school_id)
+    return signing.sign_for_family(
+        get_db(),
+        parent,
+        [part for policy in policies for part in policy.parts],
+        name,
+        reached_by=session.get(REACHED_BY),
+        receipt=lambda records: _receipt_mail(parent, school, records, subjects),
     )
 
 
-def _queue_receipt(parent: Parent, school: School, records: list[Acceptance], subjects) -> None:
+def _receipt_mail(
+    parent: Parent, school: School, records: list[Acceptance], subjects
+) -> tuple[str, str]:
+    """The receipt email's subject and body."""
     lines = _receipt_lines(records, subjects)
     body = render_template(
         "mail/agreement_receipt.txt",
@@ -447,13 +419,7 @@ def _queue_receipt(parent: Parent, school: School, records: list[Acceptance], su
         site_url=current_app.config["SITE_URL"].rstrip("/"),
         link=public_url("agreements.family"),
     )
-    mail.queue_mail(
-        get_db(),
-        to=parent.email,
-        subject=f"Your agreement with {school.name}: your receipt",
-        body=body,
-        school_id=school.id,
-    )
+    return f"Your agreement with {school.name}: your receipt", body
 
 
 @dataclass(frozen=True)
@@ -772,28 +738,10 @@ def _parent_signs_for(pupil: Pupil, rules: list[Rule]) -> bool:
 
 
 def _sign_own(person: Any, part: Part, form: FlaskForm) -> None:
-    db = get_db()
-    kind = agreements.kind_of(person)
-    is_pupil = kind == "pupil"
-    entry = Entry.to(part.rule.in_force, subject_type=kind, subject_id=person.id, acting_as=SELF)
-    signature = Signature(
-        actor_type=kind,
-        actor_id=person.id,
-        signed_name=None if is_pupil else form.signed_name.data,
-        remark=form.own_words.data if is_pupil else None,
-    )
-
-    def log(outcomes: list[Outcome]) -> None:
-        if any(outcome.new for outcome in outcomes):
-            audit.record(
-                db,
-                "agreements-signed",
-                school_id=person.school_id,
-                actor=person,
-                records=[outcome.record.id for outcome in outcomes],
-            )
-
-    record_and_commit(db, person.school_id, [entry], signature, then=log)
+    if isinstance(person, Pupil):
+        signing.sign_own(get_db(), person, part, own_words=form.own_words.data)
+    else:
+        signing.sign_own(get_db(), person, part, signed_name=form.signed_name.data)
 
 
 # --- Shared pieces for templates -------------------------------------------------------------
