@@ -41,16 +41,16 @@ from ..services import (
     parents,
     refusals,
     reminders,
+    signing,
 )
 from ..services import visitors as visitor_service
-from ..services.acceptance import METHODS, Entry, Outcome, Signature, record_and_commit
+from ..services.acceptance import METHODS
 from ..services.agreements import (
     COUNTERSIGN,
     PARENT,
     SELF,
     STATUSES,
     SUBJECTS,
-    WITHDRAW,
     Rule,
 )
 from ..services.tokens import TOKEN_MARK
@@ -444,7 +444,15 @@ def person(kind: str, person_id: int):
                 "Say why you are recording a colleague's own agreement for them."
             )
         elif valid:
-            _record_for(person, kind, chosen, form)
+            signing.record_for(
+                db,
+                staff,
+                person,
+                chosen,
+                form.method.data,
+                signed_name=form.signed_name.data or None,
+                remark=form.remark.data or None,
+            )
             flash(f"Recorded for {person.name}.")
             return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
     page = render_template(
@@ -465,35 +473,6 @@ def person(kind: str, person_id: int):
         manages_visitors=kind == "visitor" and visitor_service.may_manage(staff),
     )
     return page, 400 if form.errors else 200
-
-
-def _record_for(person: Any, kind: str, chosen: list, form: FlaskForm) -> list[Outcome]:
-    db = get_db()
-    staff = current_user.principal
-    entries = [
-        Entry.to(part.rule.in_force, subject_type=kind, subject_id=person.id, acting_as=part.part)
-        for part in chosen
-    ]
-    signature = Signature(
-        actor_type="staff",
-        actor_id=staff.id,
-        method=form.method.data,
-        signed_name=form.signed_name.data or None,
-        remark=form.remark.data or None,
-    )
-
-    def log(outcomes: list[Outcome]) -> None:
-        audit.record(
-            db,
-            "agreement-recorded-for",
-            school_id=person.school_id,
-            actor=staff,
-            subject=person,
-            records=[outcome.record.id for outcome in outcomes if outcome.new],
-            method=form.method.data,
-        )
-
-    return record_and_commit(db, person.school_id, entries, signature, then=log)
 
 
 @bp.post("/people/<kind>/<int:person_id>/withdraw")
@@ -517,36 +496,7 @@ def withdraw(kind: str, person_id: int):
     if not form.validate_on_submit():
         flash("Nothing was withdrawn: say why it is withdrawn.")
         return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
-    staff = current_user.principal
-    entry = Entry(
-        subject_type=kind,
-        subject_id=person.id,
-        acting_as=part.part,
-        policy_version_id=part.done_by.policy_version_id,
-        content_hash=part.done_by.content_hash,
-        action=WITHDRAW,
-        language=part.done_by.language,
-    )
-
-    def log(outcomes: list[Outcome]) -> None:
-        audit.record(
-            db,
-            "agreement-withdrawn",
-            school_id=person.school_id,
-            actor=staff,
-            subject=person,
-            records=[outcome.record.id for outcome in outcomes],
-        )
-
-    record_and_commit(
-        db,
-        person.school_id,
-        [entry],
-        Signature(
-            actor_type="staff", actor_id=staff.id, method="in-person", remark=form.remark.data
-        ),
-        then=log,
-    )
+    signing.withdraw_for(db, current_user.principal, person, part, form.remark.data)
     flash(f"Withdrawn. {person.name}'s agreement is pending again.")
     return redirect(url_for("agreement_records.person", kind=kind, person_id=person_id))
 
@@ -696,10 +646,12 @@ def class_slips():
                 "agreement_records/slips_confirm.html",
                 form=form,
                 school_class=school_class,
-                ticked=[(rule, row, _still_to_do(rule, row.status)) for rule, row in ticked],
+                ticked=[(rule, row, signing.still_to_do(rule, row.status)) for rule, row in ticked],
                 part_labels=PART_LABELS,
             )
-        outcomes = _record_slips(school_class, ticked, form.remark.data or None)
+        outcomes = signing.record_slips(
+            db, staff, school_class, ticked, remark=form.remark.data or None
+        )
         new = len({o.record.subject_id for o in outcomes if o.new})
         flash(f"Recorded returned slips for {new} {'child' if new == 1 else 'children'}.")
         return redirect(url_for("agreement_records.class_slips", class_id=school_class.id))
@@ -724,42 +676,6 @@ def _slips_form(rows: list[Any]) -> FlaskForm:
     for row in rows:
         setattr(SlipsForm, f"slip_{row.subject_id}", BooleanField(f"Slip back: {row.name}"))
     return SlipsForm()
-
-
-def _still_to_do(rule: Rule, status: str) -> tuple[str, ...]:
-    if status == "awaiting-parent":
-        return (COUNTERSIGN,)
-    if status == "awaiting-pupil":
-        return (SELF,)
-    return rule.parts
-
-
-def _record_slips(school_class: SchoolClass, ticked: list, remark: str | None) -> list[Outcome]:
-    db = get_db()
-    staff = current_user.principal
-    entries = [
-        Entry.to(rule.in_force, subject_type="pupil", subject_id=row.subject_id, acting_as=part)
-        for rule, row in ticked
-        for part in _still_to_do(rule, row.status)
-    ]
-
-    def log(outcomes: list[Outcome]) -> None:
-        audit.record(
-            db,
-            "agreement-slips-recorded",
-            school_id=school_class.school_id,
-            actor=staff,
-            class_id=school_class.id,
-            records=[outcome.record.id for outcome in outcomes if outcome.new],
-        )
-
-    return record_and_commit(
-        db,
-        school_class.school_id,
-        entries,
-        Signature(actor_type="staff", actor_id=staff.id, method="paper", remark=remark),
-        then=log,
-    )
 
 
 # --- Visitors, volunteers and governors ------------------------------------------------------
