@@ -11,14 +11,85 @@ their own agreement are in services/refusals.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..models import Acceptance, Parent, SchoolClass, Staff
+from ..content.policies import PolicyVersion
+from ..models import Acceptance, Parent, Pupil, SchoolClass, Staff
 from . import audit, mail
 from .acceptance import Entry, Outcome, Signature, record_and_commit
-from .agreements import COUNTERSIGN, PARENT, SELF, WITHDRAW, Part, Rule, kind_of
+from .agreements import (
+    COUNTERSIGN,
+    PARENT,
+    SELF,
+    WITHDRAW,
+    Part,
+    Rule,
+    kind_of,
+    last_signed_version,
+)
+
+
+@dataclass
+class PolicyToSign:
+    """One policy a parent is asked to agree to, with the parts (children) it covers."""
+
+    rule: Rule
+    parts: list[Part] = field(default_factory=list)
+    earlier: PolicyVersion | None = None  # what this parent signed before, if older
+
+    @property
+    def version(self) -> PolicyVersion:
+        return self.rule.current
+
+    @property
+    def children(self) -> list[Pupil]:
+        return [part.subject for part in self.parts if isinstance(part.subject, Pupil)]
+
+    @property
+    def own(self) -> bool:
+        return any(part.part == SELF for part in self.parts)
+
+    @property
+    def for_whom(self) -> str:
+        children = and_list([child.first_name for child in self.children])
+        if self.own:
+            return f"Your own agreement, and for {children}" if children else "Your own agreement"
+        return f"For {children}"
+
+    @property
+    def countersign(self) -> bool:
+        return any(part.part == COUNTERSIGN for part in self.parts)
+
+
+def and_list(words: list[str]) -> str:
+    """Amira; Amira and Ben; Amira, Ben and Cal."""
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" and {words[-1]}"
+
+
+def policies_to_sign(db: Session, parent: Parent, parts: list[Part]) -> list[PolicyToSign]:
+    """A parent's parts grouped by the version they sign, in the policies' order, each with
+    the version this parent signed before (its changes are shown)."""
+    grouped: dict[str, PolicyToSign] = {}
+    for part in parts:
+        key = shown_key(part.rule)
+        if key not in grouped:
+            grouped[key] = PolicyToSign(
+                part.rule,
+                earlier=last_signed_version(db, part.rule, "parent", parent.id),
+            )
+        grouped[key].parts.append(part)
+    return list(grouped.values())
+
+
+def shown_key(rule: Rule) -> str:
+    """The version a page shows, with the language of its text: "parent-agreement:2026.09:en"."""
+    return f"{rule.policy.slug}:{rule.current.version}:{rule.current.language}"
+
 
 # Given the records a parent or carer has just made: the receipt email's subject and body.
 ComposeReceipt = Callable[[list[Acceptance]], tuple[str, str]]

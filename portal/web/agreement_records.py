@@ -20,20 +20,18 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..models import (
-    Acceptance,
     Parent,
-    PolicyVersionRecord,
     Pupil,
     School,
     SchoolClass,
     Visitor,
 )
 from ..services import (
+    agreement_history,
     agreements,
     audit,
     consents,
@@ -465,7 +463,7 @@ def person(kind: str, person_id: int):
         form=form,
         part_key=_part_key,
         part_labels=PART_LABELS,
-        history=_history(kind, person.id),
+        history=agreement_history.history(db, kind, person.id),
         methods=METHODS,
         may_record=may_record,
         needs_remark=needs_remark,
@@ -539,36 +537,6 @@ def decline(kind: str, person_id: int):
         return back
     flash(f"Recorded: {person.name} declined the {part.rule.policy.title}.")
     return back
-
-
-def _history(kind: str, subject_id: int) -> list[dict[str, Any]]:
-    db = get_db()
-    records = list(
-        db.scalars(
-            select(Acceptance)
-            .where(Acceptance.subject_type == kind, Acceptance.subject_id == subject_id)
-            .order_by(Acceptance.id.desc())
-        )
-    )
-    versions = {
-        v.id: v
-        for v in db.scalars(
-            select(PolicyVersionRecord).where(
-                PolicyVersionRecord.id.in_({r.policy_version_id for r in records})
-            )
-        )
-    }
-    return [
-        {"record": r, "version": versions[r.policy_version_id], "actor": actor_name(r)}
-        for r in records
-    ]
-
-
-def actor_name(record: Acceptance) -> str:
-    model = SUBJECTS.get(record.actor_type)
-    actor = get_db().get(model, record.actor_id) if model else None
-    name = actor.name if actor is not None else f"{record.actor_type} {record.actor_id}"
-    return f"{name} (staff)" if record.actor_type == "staff" else name
 
 
 # --- Refusals, for the safeguarding lead ------------------------------------------------------

@@ -4,14 +4,14 @@ over for themselves, staff for themselves (asked at sign-in, before any other pa
 Opening a page never signs anything: only pressing "I agree" does, because mail scanners and
 link previews open links. Every record is committed before the confirmation is shown.
 
-Each form carries the versions it showed, with the language of their text (`_key`); what is
+Each form carries the versions it showed, with the language of their text (`shown_key`); what is
 recorded is what the server shows now, and only when the two are the same, so a record always
 names the language that was read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -28,17 +28,25 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..content.languages import language_name
 from ..content.policies import PolicyVersion
 from ..models import Acceptance, Parent, Pupil, School
-from ..services import agreements, consents, on_behalf, parents, refusals, signing
+from ..services import (
+    agreement_history,
+    agreements,
+    consents,
+    on_behalf,
+    parents,
+    refusals,
+    signing,
+)
 from ..services.acceptance import Outcome
 from ..services.agreements import COUNTERSIGN, PARENT, SELF, Part, Rule
 from ..services.catalogue import CatalogueVersion
+from ..services.signing import PolicyToSign, and_list, policies_to_sign, shown_key
 from .access import PUBLIC, ROLES, STAFF, allow, current_view, here
 from .auth import REACHED_BY, safe_next
 from .database import get_db
@@ -69,7 +77,7 @@ def init_app(app: Flask) -> None:
         "on_behalf_label": on_behalf.label,
         "recorded_for": _recorded_for,
         "agreement_statuses": agreements.STATUSES,
-        "shown_key": _key,
+        "shown_key": shown_key,
     }.items():
         app.add_template_global(value, name)
 
@@ -128,65 +136,6 @@ def sign(policy: str):
 # --- Parents and carers ----------------------------------------------------------------------
 
 
-@dataclass
-class PolicyToSign:
-    """One policy a parent is asked to agree to, with the parts (children) it covers."""
-
-    rule: Rule
-    parts: list[Part] = field(default_factory=list)
-    earlier: PolicyVersion | None = None  # what this parent signed before, if older
-
-    @property
-    def version(self) -> PolicyVersion:
-        return self.rule.current
-
-    @property
-    def children(self) -> list[Pupil]:
-        return [part.subject for part in self.parts if isinstance(part.subject, Pupil)]
-
-    @property
-    def own(self) -> bool:
-        return any(part.part == SELF for part in self.parts)
-
-    @property
-    def for_whom(self) -> str:
-        children = and_list([child.first_name for child in self.children])
-        if self.own:
-            return f"Your own agreement, and for {children}" if children else "Your own agreement"
-        return f"For {children}"
-
-    @property
-    def countersign(self) -> bool:
-        return any(part.part == COUNTERSIGN for part in self.parts)
-
-
-def and_list(words: list[str]) -> str:
-    """Amira; Amira and Ben; Amira, Ben and Cal."""
-    if len(words) < 2:
-        return "".join(words)
-    return ", ".join(words[:-1]) + f" and {words[-1]}"
-
-
-def _policies_to_sign(parent: Parent, parts: list[Part]) -> list[PolicyToSign]:
-    """Parts grouped by policy version, in the policies' order."""
-    db = get_db()
-    grouped: dict[str, PolicyToSign] = {}
-    for part in parts:
-        key = _key(part.rule)
-        if key not in grouped:
-            grouped[key] = PolicyToSign(
-                part.rule,
-                earlier=agreements.last_signed_version(db, part.rule, "parent", parent.id),
-            )
-        grouped[key].parts.append(part)
-    return list(grouped.values())
-
-
-def _key(rule: Rule) -> str:
-    """The version a page shows, with the language of its text: "parent-agreement:2026.09:en"."""
-    return f"{rule.policy.slug}:{rule.current.version}:{rule.current.language}"
-
-
 def _family_form(children: list[Pupil], photo_children: list[Pupil], now: dict) -> FlaskForm:
     """The name, one tick per child the page asks about, and each child's photo choices."""
 
@@ -243,7 +192,7 @@ def family():
         for part in card.parts
         if part.part in (PARENT, COUNTERSIGN) or card.person is parent
     ]
-    pending = _policies_to_sign(parent, [part for part in parts if not part.done])
+    pending = policies_to_sign(get_db(), parent, [part for part in parts if not part.done])
     children = parents.visible_children(parent)
     now = consents.current(get_db(), [child.id for child in children])
     changed = False
@@ -252,8 +201,10 @@ def family():
         if not shown:
             return redirect(url_for("agreements.family"))
         # What the page showed, even if someone has signed part of it since.
-        policies = _policies_to_sign(parent, [p for p in parts if _key(p.rule) in shown])
-        changed = {_key(p.rule) for p in policies} != shown
+        policies = policies_to_sign(
+            get_db(), parent, [p for p in parts if shown_key(p.rule) in shown]
+        )
+        changed = {shown_key(p.rule) for p in policies} != shown
         if not changed:
             form = _family_form(_children(policies), children, now)
             if form.validate_on_submit():
@@ -266,7 +217,7 @@ def family():
         # the new ones, and sign nothing.
         form = _family_form(_children(pending), children, now)
         policies = pending
-    form.shown.data = ",".join(_key(p.rule) for p in policies)
+    form.shown.data = ",".join(shown_key(p.rule) for p in policies)
     page = render_template(
         "agreements/family.html",
         form=form,
@@ -348,7 +299,7 @@ def decline():
     more reminders, until someone agrees."""
     parent = current_user.principal
     mind = _mind_chosen(parent)
-    if request.form.get("shown") != _key(mind.part.rule):
+    if request.form.get("shown") != shown_key(mind.part.rule):
         flash(CHANGED_NOTHING_RECORDED)
         return redirect(url_for("agreements.family", _anchor="change-your-mind"))
     try:
@@ -462,17 +413,7 @@ def receipt():
     """What was just recorded: policy, version, content hash and time."""
     ids = session.get(RECEIPT) or []
     parent = current_user.principal
-    records = list(
-        get_db().scalars(
-            select(Acceptance)
-            .where(
-                Acceptance.id.in_(ids),
-                Acceptance.actor_type == "parent",
-                Acceptance.actor_id == parent.id,
-            )
-            .order_by(Acceptance.id)
-        )
-    )
+    records = agreement_history.made_by_parent(get_db(), parent.id, ids)
     if not records:
         return redirect(url_for("agreements.family"))
     subjects = {("pupil", child.id): child for child in parents.visible_children(parent)}
@@ -624,7 +565,7 @@ def _decline_form(is_pupil: bool) -> FlaskForm:
     """Saying no on one's own page: a pupil may say why; a member of staff must."""
 
     class DeclineOwnForm(FlaskForm):
-        said_no_to = HiddenField()  # the version shown, as `_key` writes it
+        said_no_to = HiddenField()  # the version shown, as `shown_key` writes it
         why = TextAreaField(
             "Why not? You do not have to say." if is_pupil else "Why do you not accept it?",
             filters=[strip],
@@ -655,7 +596,7 @@ def mine():
     part = _showing(to_sign)
     changed = False
     if request.method == "POST" and part is not None:
-        if form.shown.data != _key(part.rule):
+        if form.shown.data != shown_key(part.rule):
             changed = True
         elif form.validate_on_submit():
             _sign_own(person, part, form)
@@ -683,7 +624,8 @@ def decline_own():
     to_sign = agreements.parts_to_sign(get_db(), all_rules(), person)
     no_form = _decline_form(is_pupil)
     part = next(
-        (p for p in to_sign if not p.declined and _key(p.rule) == no_form.said_no_to.data), None
+        (p for p in to_sign if not p.declined and shown_key(p.rule) == no_form.said_no_to.data),
+        None,
     )
     if part is None:
         if any(not p.declined for p in to_sign):  # a new version came in while they read
@@ -713,7 +655,7 @@ def _own_page(
     is_pupil = isinstance(person, Pupil)
     earlier = None
     if part is not None:
-        form.shown.data = no_form.said_no_to.data = _key(part.rule)
+        form.shown.data = no_form.said_no_to.data = shown_key(part.rule)
         earlier = agreements.last_signed_version(
             db, part.rule, agreements.kind_of(person), person.id
         )
