@@ -40,6 +40,7 @@ from ..services import (
     consents,
     on_behalf,
     parents,
+    photo_choices,
     refusals,
     signing,
 )
@@ -469,12 +470,8 @@ def _photo_answers(form: FlaskForm, child: Pupil) -> dict[str, bool]:
 
 def _save_photo_choices(form: FlaskForm, parent: Parent, children: list[Pupil]) -> int:
     """Record what changed, committed; how many answers changed."""
-    db = get_db()
-    changed = sum(
-        consents.set_choices(db, parent, child, _photo_answers(form, child)) for child in children
-    )
-    db.commit()
-    return changed
+    answers = [(child, _photo_answers(form, child)) for child in children]
+    return photo_choices.save_for_children(get_db(), parent, answers)
 
 
 @bp.route("/agreements/photos", methods=["GET", "POST"])
@@ -517,8 +514,7 @@ def my_photos():
     now = consents.current(db, [pupil.id], consents.PUPIL)
     form = _photos_form([pupil], now)
     if form.validate_on_submit():
-        changed = consents.set_own_choices(db, pupil, _photo_answers(form, pupil))
-        db.commit()
+        changed = photo_choices.save_own(db, pupil, _photo_answers(form, pupil))
         flash(
             "Your answers are saved. You can change them here at any time."
             if changed
