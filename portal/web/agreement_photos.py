@@ -17,9 +17,6 @@ from .agreements import bp
 from .database import get_db
 from .forms import choices
 
-# --- Photos ----------------------------------------------------------------------------------
-
-
 YES_NO = choices([("yes", "Yes"), ("no", "No")])
 
 

@@ -33,8 +33,6 @@ from .policies import catalogue, local_time_filter
 from .security import csrf
 from .urls import public_url
 
-# --- Parents and carers ----------------------------------------------------------------------
-
 
 def _family_form(children: list[Pupil], photo_children: list[Pupil], now: dict) -> FlaskForm:
     """The name, one tick per child the page asks about, and each child's photo choices."""

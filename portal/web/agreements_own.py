@@ -23,8 +23,6 @@ from .database import get_db
 from .forms import strip
 from .security import csrf
 
-# --- Pupils and staff: their own agreement ---------------------------------------------------
-
 
 class PupilAgreeForm(FlaskForm):
     shown = HiddenField()
