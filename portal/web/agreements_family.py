@@ -14,8 +14,8 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField
+from wtforms.validators import DataRequired
 
 from ..models import Acceptance, Parent, Pupil, School
 from ..services import agreement_history, agreements, consents, parents, refusals, signing
@@ -28,7 +28,7 @@ from .agreement_photos import add_photo_fields, save_photo_choices
 from .agreements import RECEIPT, all_rules, bp
 from .auth import REACHED_BY
 from .database import get_db
-from .forms import strip
+from .forms import SignedNameForm, strip
 from .policies import catalogue, local_time_filter
 from .security import csrf
 from .urls import public_url
@@ -37,16 +37,8 @@ from .urls import public_url
 def _family_form(children: list[Pupil], photo_children: list[Pupil], now: dict) -> FlaskForm:
     """The name, one tick per child the page asks about, and each child's photo choices."""
 
-    class FamilyForm(FlaskForm):
-        shown = HiddenField()
-        signed_name = StringField(
-            "Your full name",
-            filters=[strip],
-            validators=[
-                DataRequired("Type your full name to sign."),
-                Length(min=2, max=200, message="Type your full name, as you would sign it."),
-            ],
-        )
+    class FamilyForm(SignedNameForm):
+        pass
 
     for child in children:
         setattr(

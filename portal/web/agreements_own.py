@@ -9,7 +9,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import Pupil
@@ -20,7 +20,7 @@ from .access import STAFF, allow
 from .agreements import all_rules, bp
 from .auth import safe_next
 from .database import get_db
-from .forms import strip
+from .forms import SignedNameForm, strip
 from .security import csrf
 
 
@@ -32,18 +32,6 @@ class PupilAgreeForm(FlaskForm):
         validators=[
             DataRequired("Write what you agree to, in your own words."),
             Length(min=3, max=500, message="Write a short sentence, in your own words."),
-        ],
-    )
-
-
-class StaffAgreeForm(FlaskForm):
-    shown = HiddenField()
-    signed_name = StringField(
-        "Your full name",
-        filters=[strip],
-        validators=[
-            DataRequired("Type your full name to sign."),
-            Length(min=2, max=200, message="Type your full name, as you would sign it."),
         ],
     )
 
@@ -79,7 +67,7 @@ def mine():
     person = current_user.principal
     to_sign = agreements.parts_to_sign(get_db(), all_rules(), person)
     is_pupil = isinstance(person, Pupil)
-    form = PupilAgreeForm() if is_pupil else StaffAgreeForm()
+    form = PupilAgreeForm() if is_pupil else SignedNameForm()
     part = _showing(to_sign)
     changed = False
     if request.method == "POST" and part is not None:
@@ -116,11 +104,11 @@ def decline_own():
     )
     if part is None:
         if any(not p.declined for p in to_sign):  # a new version came in while they read
-            form = PupilAgreeForm() if is_pupil else StaffAgreeForm()
+            form = PupilAgreeForm() if is_pupil else SignedNameForm()
             return _own_page(person, _showing(to_sign), form, no_form, changed=True)
         return redirect(url_for("agreements.mine"))  # said already, or nothing to say no to
     if not no_form.validate_on_submit():
-        form = PupilAgreeForm(formdata=None) if is_pupil else StaffAgreeForm(formdata=None)
+        form = PupilAgreeForm(formdata=None) if is_pupil else SignedNameForm(formdata=None)
         return _own_page(person, part, form, no_form)
     refusals.decline(get_db(), part, person, remark=no_form.why.data or None)
     flash(
