@@ -47,6 +47,7 @@ def _record_form(to_do: list) -> FlaskForm:
             validators=[Optional(), Length(max=1000)],
         )
         acknowledged = BooleanField(
+            ACKNOWLEDGE,
             validators=[
                 DataRequired("Tick to confirm you hold the signed slip, or heard them agree.")
             ],
