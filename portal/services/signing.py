@@ -212,6 +212,8 @@ def withdraw_for(db: Session, staff: Staff, person: Any, part: Part, remark: str
     a new record naming the very version and text of the agreement it withdraws; the old one
     stays, and the agreement is pending again."""
     done_by = part.done_by
+    if done_by is None:
+        raise ValueError("only an agreement that stands can be withdrawn")
     entry = Entry(
         subject_type=kind_of(person),
         subject_id=person.id,
