@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
@@ -70,4 +70,19 @@ class NewPasswordForm(FlaskForm):
 class ChangePasswordForm(NewPasswordForm):
     current = PasswordField(
         "Current password", validators=[DataRequired("Enter your current password.")]
+    )
+
+
+class SignedNameForm(FlaskForm):
+    """Signing with one's full name: the versions the page showed (`signing.shown_key`), and
+    the name typed."""
+
+    shown = HiddenField()
+    signed_name = StringField(
+        "Your full name",
+        filters=[strip],
+        validators=[
+            DataRequired("Type your full name to sign."),
+            Length(min=2, max=200, message="Type your full name, as you would sign it."),
+        ],
     )

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    current_app,
-    jsonify,
-    redirect,
-    render_template,
-    url_for,
-)
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,7 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..services import overview, refusals
 from ..services.agreements import AUDIENCE_LABELS
 from .access import STAFF, allow, public
-from .agreement_records import rule_key, sees_refusals
+from .agreement_records import rule_key
+from .agreement_refusals import sees_refusals
 from .agreements import all_rules
 from .database import get_db
 from .lessons import curriculum
