@@ -76,7 +76,7 @@ def list_filters(rule: Rule, school_class: SchoolClass | None, **more: Any) -> d
 
 def person_in_school(kind: str, person_id: int) -> Any:
     model = SUBJECTS.get(kind) or abort(404)
-    person = get_db().get(model, person_id)
+    person: Any = get_db().get(model, person_id)
     if person is None or person.school_id != current_user.school_id:
         abort(404)
     return person

@@ -11,6 +11,8 @@ confirmation is shown.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -38,7 +40,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(and_list)
     app.add_template_filter(language_name)
     # Globals, so macros imported by templates can use them too.
-    for name, value in {
+    template_globals: dict[str, Any] = {
         "policy_html": policy_html,
         "changes_html": changes_html,
         "changes_between": _changes_between,
@@ -47,8 +49,8 @@ def init_app(app: Flask) -> None:
         "recorded_for": _recorded_for,
         "agreement_statuses": agreements.STATUSES,
         "shown_key": shown_key,
-    }.items():
-        app.add_template_global(value, name)
+    }
+    app.jinja_env.globals.update(template_globals)
 
 
 def all_rules() -> list[Rule]:
@@ -125,7 +127,7 @@ def who_did(record: Acceptance) -> str:
     ):
         return "you"
     model = agreements.SUBJECTS.get(record.actor_type)
-    actor = get_db().get(model, record.actor_id) if model else None
+    actor: Any = get_db().get(model, record.actor_id) if model else None
     name = actor.name if actor is not None else "someone who has left"
     if record.actor_type == "staff":
         how = {"paper": "from a paper slip", "in-person": "in person"}.get(record.method, "")

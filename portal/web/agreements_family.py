@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
-from ..models import Acceptance, Parent, Pupil, School
+from ..models import Acceptance, Parent, Person, Pupil, School
 from ..services import agreement_history, agreements, consents, parents, refusals, signing
 from ..services.acceptance import Outcome
 from ..services.agreements import COUNTERSIGN, PARENT, SELF, Part, Rule
@@ -232,9 +232,11 @@ def take_back():
 
 
 def _sign_for_family(parent: Parent, policies: list[PolicyToSign], name: str) -> list[Outcome]:
-    subjects = {("pupil", child.id): child for child in parents.visible_children(parent)}
+    subjects: dict[tuple[str, int], Person] = {
+        ("pupil", child.id): child for child in parents.visible_children(parent)
+    }
     subjects[("parent", parent.id)] = parent
-    school = get_db().get(School, parent.school_id)
+    school = get_db().get_one(School, parent.school_id)
     return signing.sign_for_family(
         get_db(),
         parent,
@@ -293,7 +295,9 @@ def _receipt_lines(records: list[Acceptance], subjects: dict) -> list[ReceiptLin
             about = f"{'countersigned ' if countersign else ''}for {subject.name}"
         else:
             about = ""
-        lines.append(ReceiptLine(record, catalogue().get(record.policy_version_id), about))
+        signed = catalogue().get(record.policy_version_id)
+        assert signed is not None, "an agreement always names a recorded version"
+        lines.append(ReceiptLine(record, signed, about))
     return lines
 
 
