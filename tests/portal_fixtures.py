@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, delete, text
@@ -18,20 +21,25 @@ from sqlalchemy.orm import Session
 from portal import create_app, ledger_guard
 from portal.db import Base
 from portal.migrate import upgrade
+from portal.web.policies import record_policy_versions
+from portal.web.security import limiter
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ESAFETY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 __all__ = [
     "FormClient",
+    "_built_apps",
     "app",
     "blank_database_url",
     "clear_database",
     "client",
     "database_url",
     "db",
+    "empty_policies",
     "limited_client",
     "policies_dir",
+    "portal_app",
 ]
 
 
@@ -78,38 +86,111 @@ def blank_database_url(request, tmp_path) -> Iterator[str]:
     yield from _postgres_database()
 
 
+@pytest.fixture(scope="session")
+def empty_policies(tmp_path_factory) -> Path:
+    """A policies folder with nothing to sign, written once for the session."""
+    from tests.factories import ContentTree
+
+    return ContentTree(tmp_path_factory.mktemp("portal-policies")).policies
+
+
 @pytest.fixture
-def policies_dir(tmp_path: Path) -> Path:
+def policies_dir(empty_policies: Path) -> Path:
     """The policies folder the app loads. By default one with nothing to sign, so no staff
     agreement stands in front of the pages other tests visit; tests of agreements override
     this fixture with a small tree of their own or the project's policies."""
-    from tests.factories import ContentTree
+    return empty_policies
 
-    return ContentTree(tmp_path / "portal-policies").policies
+
+@pytest.fixture(scope="session")
+def _built_apps() -> Iterator[dict]:
+    """Apps kept for the session (see `portal_app`), let go of at its end."""
+    built: dict = {}
+    yield built
+    for app, _ in built.values():
+        app.extensions["esafety.engine"].dispose()
 
 
 @pytest.fixture
-def app(database_url, tmp_path: Path, policies_dir: Path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "POLICIES_DIR": str(policies_dir),
-            "SECRET_KEY": "test secret key",
-            "RATELIMIT_ENABLED": False,
-            "SMTP_URL": f"file://{tmp_path / 'mail'}",
-            "PUBLIC_URL": "https://localhost",
-        }
-    )
+def portal_app(_built_apps, tmp_path: Path):
+    """Make the test app: `portal_app(database_url, POLICIES_DIR=..., **more settings)`.
+
+    Building an app loads and checks every policy and routes 360 addresses, which took longer
+    than most tests themselves; so an app whose folders outlive the test (the project's
+    policies, the session's empty folder) is built once per database and settings, and
+    handed to each test as a new one would be: an empty migrated database with the published
+    versions recorded, its settings as built (mail to this test's own folder), no rendered
+    policy kept from before (rate limits are off: `limited_client` counts from nothing). An app reading a folder the test wrote for
+    itself is built for that test alone, as before."""
+    used = []
+
+    def make(database_url: str, **settings: Any):
+        config = {**_TEST_SETTINGS, "DATABASE_URL": database_url, **settings}
+        mail = f"file://{tmp_path / 'mail'}"
+        own = [Path(config[k]) for k in _FOLDERS if k in config]
+        if any(folder.is_relative_to(tmp_path) for folder in own):
+            app = _build({**config, "SMTP_URL": mail})
+            used.append((app, None))
+            return app
+        key = (repr(sorted(config.items())), *(_fingerprint(folder) for folder in own))
+        if key in _built_apps:
+            app, built_config = _built_apps[key]
+            record_policy_versions(app)  # the last test's teardown emptied the database
+        else:
+            app = _build({**config, "SMTP_URL": mail})
+            built_config = copy.deepcopy(dict(app.config))
+            _built_apps[key] = (app, built_config)
+        app.config["SMTP_URL"] = mail
+        used.append((app, built_config))
+        return app
+
+    yield make
+    for app, built_config in used:
+        clear_database(app.extensions["esafety.engine"])
+        if built_config is not None:
+            app.config.clear()
+            app.config.update(copy.deepcopy(built_config))
+            app.extensions["esafety.policy_html"].clear()
+    if has_app_context():  # its `g`, database session included, would go to the next test
+        raise AssertionError("the test left a Flask app context pushed (use `with`)")
+
+
+_TEST_SETTINGS = {
+    "TESTING": True,
+    "SECRET_KEY": "test secret key",
+    "RATELIMIT_ENABLED": False,
+    "PUBLIC_URL": "https://localhost",
+}
+_FOLDERS = ("POLICIES_DIR", "CURRICULUM_DIR")
+
+
+def _build(config: dict[str, Any]):
+    app = create_app(config)
     app.test_client_class = FormClient
     app.jinja_env.bytecode_cache = _TEMPLATES
-    yield app
-    clear_database(app.extensions["esafety.engine"])
+    return app
+
+
+def _fingerprint(folder: Path) -> tuple:
+    """Each file of a policies folder with its size and time: an edited folder is built anew.
+    (A lessons folder is read whole into the app; the project's is never edited by tests.)"""
+    if not (folder / "school.yml").is_file():
+        return (str(folder),)
+    return tuple(
+        (str(path), stat.st_mtime_ns, stat.st_size)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and (stat := path.stat())
+    )
+
+
+@pytest.fixture
+def app(database_url, tmp_path: Path, policies_dir: Path, portal_app):
+    return portal_app(database_url, POLICIES_DIR=str(policies_dir))
 
 
 class _SharedTemplateCode(BytecodeCache):
-    """Compiled templates kept for the whole test run: each test builds a new app, and
-    compiling the same unchanged templates again for each was a large part of a test's time.
+    """Compiled templates kept for the whole test run: tests build many apps, and compiling
+    the same unchanged templates again for each was a large part of a test's time.
     Jinja keys the code by the template's source, so an edited template is compiled afresh."""
 
     def __init__(self) -> None:
@@ -151,8 +232,6 @@ def client(app) -> FormClient:
 @pytest.fixture
 def limited_client(app):
     """A client of an app with rate limits on (the usual test app has them off)."""
-    from portal.web.security import limiter
-
     was_enabled = limiter.enabled
     limited = create_app({**app.config, "RATELIMIT_ENABLED": True, "LINK_REQUESTS_PER_HOUR": 10})
     limited.test_client_class = FormClient
