@@ -120,8 +120,8 @@ def portal_app(_built_apps, tmp_path: Path):
     policies, the session's empty folder) is built once per database and settings, and
     handed to each test as a new one would be: an empty migrated database with the published
     versions recorded, its settings as built (mail to this test's own folder), no rendered
-    policy kept from before (rate limits are off: `limited_client` counts from nothing). An app reading a folder the test wrote for
-    itself is built for that test alone, as before."""
+    policy kept from before (rate limits are off: `limited_client` counts from nothing). An app
+    reading a folder the test wrote for itself is built for that test alone, as before."""
     used = []
 
     def make(database_url: str, **settings: Any):
