@@ -81,7 +81,7 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
             return files
         # Pages state every version's dates and the reader's browser shows what is in force on
         # the reader's day; the build day only decides what a browser without scripts shows.
-        pages = site_pages(self.content, dt.date.today(), self.portal_url)
+        pages = site_pages(self.content, build_day(), self.portal_url)
         for src_uri, markdown in pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 raise PluginError(
@@ -129,6 +129,11 @@ def _use_brand(config: MkDocsConfig, brand: Brand) -> None:
     config.extra_css.append(BRAND_CSS)
     if brand.badge is not None:
         config.theme["logo"] = config.theme["favicon"] = _badge_uri(brand)
+
+
+def build_day() -> dt.date:
+    """The day the site is built on (a test sets it)."""
+    return dt.date.today()
 
 
 def _badge_uri(brand: Brand) -> str:
