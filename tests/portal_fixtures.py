@@ -151,12 +151,15 @@ def portal_app(_built_apps, tmp_path: Path):
             return app
         key = (repr(sorted(config.items())), *(_fingerprint(folder) for folder in own))
         if key in _built_apps:
-            app, built_config = _built_apps[key]
+            app, built_config = _built_apps[key] = _built_apps.pop(key)  # now the newest
             record_policy_versions(app)  # the last test's teardown emptied the database
         else:
             app = _build({**config, "SMTP_URL": mail})
             built_config = copy.deepcopy(dict(app.config))
             _built_apps[key] = (app, built_config)
+            if len(_built_apps) > _KEEP_APPS:  # a database made again has a new address
+                oldest = next(iter(_built_apps))
+                _built_apps.pop(oldest)[0].extensions["esafety.engine"].dispose()
         app.config["SMTP_URL"] = mail
         used.append((app, built_config))
         return app
@@ -179,6 +182,7 @@ _TEST_SETTINGS = {
     "PUBLIC_URL": "https://localhost",
 }
 _FOLDERS = ("POLICIES_DIR", "CURRICULUM_DIR")
+_KEEP_APPS = 8
 
 
 def _build(config: dict[str, Any]):
