@@ -21,9 +21,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal import create_app, ledger_guard
+from portal.content.loader import folder_state
 from portal.db import Base
 from portal.migrate import upgrade
-from portal.web.policies import record_policy_versions
+from portal.services import catalogue
 from portal.web.security import limiter
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -149,10 +150,15 @@ def portal_app(_built_apps, tmp_path: Path):
             app = _build({**config, "SMTP_URL": mail})
             used.append((app, None))
             return app
-        key = (repr(sorted(config.items())), *(_fingerprint(folder) for folder in own))
+        environment = sorted((k, v) for k, v in os.environ.items() if k.startswith("ESAFETY_"))
+        key = (
+            repr(sorted(config.items())),
+            repr(environment),  # settings the test gave as ESAFETY_* variables
+            folder_state(Path(config["POLICIES_DIR"])),
+        )
         if key in _built_apps:
             app, built_config = _built_apps[key] = _built_apps.pop(key)  # now the newest
-            record_policy_versions(app)  # the last test's teardown emptied the database
+            _record_versions_again(app)
         else:
             app = _build({**config, "SMTP_URL": mail})
             built_config = copy.deepcopy(dict(app.config))
@@ -192,16 +198,15 @@ def _build(config: dict[str, Any]):
     return app
 
 
-def _fingerprint(folder: Path) -> tuple:
-    """Each file of a policies folder with its size and time: an edited folder is built anew.
-    (A lessons folder is read whole into the app; the project's is never edited by tests.)"""
-    if not (folder / "school.yml").is_file():
-        return (str(folder),)
-    return tuple(
-        (str(path), stat.st_mtime_ns, stat.st_size)
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and (stat := path.stat())
-    )
+def _record_versions_again(app) -> None:
+    """The last test's teardown emptied the database: record the published versions again and
+    serve them under their new ids, from the policies the app loaded when it was built."""
+    live = app.extensions["esafety.catalogue"]
+    try:
+        with app.extensions["esafety.sessions"]() as db:
+            live.current = catalogue.build(db, live.current.content, live.current.fingerprint)
+    finally:
+        app.extensions["esafety.engine"].dispose()
 
 
 @pytest.fixture

@@ -45,8 +45,9 @@ NEXT_YEAR = SECOND.replace("all day.", "all day.\n\n## Photos\n\nAsk before you 
 
 
 def write_tree(root: Path) -> ContentTree:
-    """Two policies: one with a superseded, a current and a coming version; one whose coming
-    version was corrected before its first day. A glossary term and two tables."""
+    """Two policies: one with a superseded version, a current one amended in a minor way and a
+    coming one; one whose coming version was corrected before its first day. A glossary term
+    and two tables."""
     tree = ContentTree(root)
     tree.write_yaml(
         tree.policies / "glossary.yml",
@@ -55,6 +56,14 @@ def write_tree(root: Path) -> ContentTree:
     tree.policy("rules", title="Class rules", summary="How we use computers.")
     tree.version("2025.09", FIRST, slug="rules")
     tree.version("2026.09", SECOND, slug="rules", changes="Trusted adult; phones in bags.")
+    tree.version(
+        "2026.09.1",
+        SECOND.replace("all day", "all school day"),
+        slug="rules",
+        effective_from=dt.date(2026, 11, 2),
+        changes="Phones stay in bags all school day.",
+        minor="One word, to say when.",
+    )
     tree.version(
         "2027.01",
         NEXT_YEAR,
