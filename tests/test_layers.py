@@ -167,7 +167,7 @@ def loads_against_the_layers(layer: str, root: Path = PORTAL) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("layer", ["content", "models", "services", "site"])
+@pytest.mark.parametrize("layer", ["content", "models", "services", "site", "operations", "web"])
 def test_importing_a_layer_loads_nothing_it_may_not(layer):
     assert loads_against_the_layers(layer) == []
 
