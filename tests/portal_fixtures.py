@@ -158,7 +158,7 @@ def portal_app(_built_apps, tmp_path: Path):
         )
         if key in _built_apps:
             app, built_config = _built_apps[key] = _built_apps.pop(key)  # now the newest
-            _record_versions_again(app)
+            record_versions_again(app)
         else:
             app = _build({**config, "SMTP_URL": mail})
             built_config = copy.deepcopy(dict(app.config))
@@ -198,9 +198,9 @@ def _build(config: dict[str, Any]):
     return app
 
 
-def _record_versions_again(app) -> None:
-    """The last test's teardown emptied the database: record the published versions again and
-    serve them under their new ids, from the policies the app loaded when it was built."""
+def record_versions_again(app) -> None:
+    """Record the published versions again in a database emptied (or filled) since, and serve
+    them under the ids it holds, from the policies the app loaded when it was built."""
     live = app.extensions["esafety.catalogue"]
     try:
         with app.extensions["esafety.sessions"]() as db:

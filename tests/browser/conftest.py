@@ -18,6 +18,7 @@ from portal.db import Base
 from portal.models import PolicyVersionRecord
 from portal.services import demo
 from portal.web.app import session_cookie_name
+from tests.portal_fixtures import record_versions_again
 
 CHROMIUM = Path("/usr/bin/chromium")
 SKIP_BROWSER = "ESAFETY_SKIP_BROWSER"
@@ -131,6 +132,7 @@ def demo_school(app, db, learning: bool) -> demo.DemoSignIns:
     if key in _demo_copies and empty:
         rows, sign_ins = _demo_copies[key]
         _copy_in(engine, rows)
+        record_versions_again(app)  # the copied versions have the ids of the copy
         return sign_ins
     curriculum = app.extensions["esafety.curriculum"] if learning else None
     sign_ins = demo.reset_demo_school(db, curriculum)
