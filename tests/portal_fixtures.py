@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, delete, text
@@ -16,22 +21,28 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal import create_app, ledger_guard
+from portal.content.loader import folder_state
 from portal.db import Base
 from portal.migrate import upgrade
+from portal.services import catalogue
+from portal.web.security import limiter
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ESAFETY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 __all__ = [
     "FormClient",
+    "_built_apps",
     "app",
     "blank_database_url",
     "clear_database",
     "client",
     "database_url",
     "db",
+    "empty_policies",
     "limited_client",
     "policies_dir",
+    "portal_app",
 ]
 
 
@@ -60,13 +71,28 @@ def _postgres_database() -> Iterator[str]:
 def database_url(request, tmp_path_factory) -> Iterator[str]:
     """A migrated database, once per test session and kind; every portal test runs on both."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'esafety.sqlite'}"
-        upgrade(url)
-        yield url
+        with _memory_folder(tmp_path_factory) as folder:
+            url = f"sqlite:///{folder / 'esafety.sqlite'}"
+            upgrade(url)
+            yield url
         return
     for url in _postgres_database():
         upgrade(url)
         yield url
+
+
+@contextlib.contextmanager
+def _memory_folder(tmp_path_factory) -> Iterator[Path]:
+    """A folder in memory (/dev/shm) where the machine has one, else a temporary one. The portal
+    syncs SQLite to disk on every commit (PRAGMA synchronous=FULL), which on a shared disk made
+    SQLite tests several times slower than PostgreSQL ones; in memory the same code runs, and
+    what the tests prove is the same: a killed process loses no commit either way."""
+    memory = Path("/dev/shm")
+    if not memory.is_dir() or not os.access(memory, os.W_OK):
+        yield tmp_path_factory.mktemp("db")
+        return
+    with tempfile.TemporaryDirectory(prefix="esafety-test-", dir=memory) as folder:
+        yield Path(folder)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -78,38 +104,119 @@ def blank_database_url(request, tmp_path) -> Iterator[str]:
     yield from _postgres_database()
 
 
+@pytest.fixture(scope="session")
+def empty_policies(tmp_path_factory) -> Path:
+    """A policies folder with nothing to sign, written once for the session."""
+    from tests.factories import ContentTree
+
+    return ContentTree(tmp_path_factory.mktemp("portal-policies")).policies
+
+
 @pytest.fixture
-def policies_dir(tmp_path: Path) -> Path:
+def policies_dir(empty_policies: Path) -> Path:
     """The policies folder the app loads. By default one with nothing to sign, so no staff
     agreement stands in front of the pages other tests visit; tests of agreements override
     this fixture with a small tree of their own or the project's policies."""
-    from tests.factories import ContentTree
+    return empty_policies
 
-    return ContentTree(tmp_path / "portal-policies").policies
+
+@pytest.fixture(scope="session")
+def _built_apps() -> Iterator[dict]:
+    """Apps kept for the session (see `portal_app`), let go of at its end."""
+    built: dict = {}
+    yield built
+    for app, _ in built.values():
+        app.extensions["esafety.engine"].dispose()
 
 
 @pytest.fixture
-def app(database_url, tmp_path: Path, policies_dir: Path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "POLICIES_DIR": str(policies_dir),
-            "SECRET_KEY": "test secret key",
-            "RATELIMIT_ENABLED": False,
-            "SMTP_URL": f"file://{tmp_path / 'mail'}",
-            "PUBLIC_URL": "https://localhost",
-        }
-    )
+def portal_app(_built_apps, tmp_path: Path):
+    """Make the test app: `portal_app(database_url, POLICIES_DIR=..., **more settings)`.
+
+    Building an app loads and checks every policy and routes 360 addresses, which took longer
+    than most tests themselves; so an app whose folders outlive the test (the project's
+    policies, the session's empty folder) is built once per database and settings, and
+    handed to each test as a new one would be: an empty migrated database with the published
+    versions recorded, its settings as built (mail to this test's own folder), no rendered
+    policy kept from before (rate limits are off: `limited_client` counts from nothing). An app
+    reading a folder the test wrote for itself is built for that test alone, as before."""
+    used = []
+
+    def make(database_url: str, **settings: Any):
+        config = {**_TEST_SETTINGS, "DATABASE_URL": database_url, **settings}
+        mail = f"file://{tmp_path / 'mail'}"
+        own = [Path(config[k]) for k in _FOLDERS if k in config]
+        if any(folder.is_relative_to(tmp_path) for folder in own):
+            app = _build({**config, "SMTP_URL": mail})
+            used.append((app, None))
+            return app
+        environment = sorted((k, v) for k, v in os.environ.items() if k.startswith("ESAFETY_"))
+        key = (
+            repr(sorted(config.items())),
+            repr(environment),  # settings the test gave as ESAFETY_* variables
+            folder_state(Path(config["POLICIES_DIR"])),
+        )
+        if key in _built_apps:
+            app, built_config = _built_apps[key] = _built_apps.pop(key)  # now the newest
+            record_versions_again(app)
+        else:
+            app = _build({**config, "SMTP_URL": mail})
+            built_config = copy.deepcopy(dict(app.config))
+            _built_apps[key] = (app, built_config)
+            if len(_built_apps) > _KEEP_APPS:  # a database made again has a new address
+                oldest = next(iter(_built_apps))
+                _built_apps.pop(oldest)[0].extensions["esafety.engine"].dispose()
+        app.config["SMTP_URL"] = mail
+        used.append((app, built_config))
+        return app
+
+    yield make
+    for app, built_config in used:
+        clear_database(app.extensions["esafety.engine"])
+        if built_config is not None:
+            app.config.clear()
+            app.config.update(copy.deepcopy(built_config))
+            app.extensions["esafety.policy_html"].clear()
+    if has_app_context():  # its `g`, database session included, would go to the next test
+        raise AssertionError("the test left a Flask app context pushed (use `with`)")
+
+
+_TEST_SETTINGS = {
+    "TESTING": True,
+    "SECRET_KEY": "test secret key",
+    "RATELIMIT_ENABLED": False,
+    "PUBLIC_URL": "https://localhost",
+}
+_FOLDERS = ("POLICIES_DIR", "CURRICULUM_DIR")
+_KEEP_APPS = 8
+
+
+def _build(config: dict[str, Any]):
+    app = create_app(config)
     app.test_client_class = FormClient
     app.jinja_env.bytecode_cache = _TEMPLATES
-    yield app
-    clear_database(app.extensions["esafety.engine"])
+    return app
+
+
+def record_versions_again(app) -> None:
+    """Record the published versions again in a database emptied (or filled) since, and serve
+    them under the ids it holds, from the policies the app loaded when it was built."""
+    live = app.extensions["esafety.catalogue"]
+    try:
+        with app.extensions["esafety.sessions"]() as db:
+            live.current = catalogue.build(db, live.current.content, live.current.fingerprint)
+    finally:
+        app.extensions["esafety.engine"].dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path: Path, policies_dir: Path, portal_app):
+    return portal_app(database_url, POLICIES_DIR=str(policies_dir))
 
 
 class _SharedTemplateCode(BytecodeCache):
-    """Compiled templates kept for the whole test run: each test builds a new app, and
-    compiling the same unchanged templates again for each was a large part of a test's time.
+    """Compiled templates kept for the whole test run: tests build many apps, and compiling
+    the same unchanged templates again for each was a large part of a test's time.
     Jinja keys the code by the template's source, so an edited template is compiled afresh."""
 
     def __init__(self) -> None:
@@ -151,8 +258,6 @@ def client(app) -> FormClient:
 @pytest.fixture
 def limited_client(app):
     """A client of an app with rate limits on (the usual test app has them off)."""
-    from portal.web.security import limiter
-
     was_enabled = limiter.enabled
     limited = create_app({**app.config, "RATELIMIT_ENABLED": True, "LINK_REQUESTS_PER_HOUR": 10})
     limited.test_client_class = FormClient

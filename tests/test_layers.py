@@ -2,11 +2,16 @@
 files -> content -> (site | services) -> web, with models under services; operations (backups)
 sit beside web, over services, and only the command imports them. Every import in
 portal/ is read, at module level and inside functions alike, so a shortcut taken in a hurry
-fails here with its file and line rather than in review."""
+fails here with its file and line rather than in review. Each layer is then imported for real,
+in a fresh interpreter, so a framework reached through another package (or the package's own
+__init__) is caught too."""
 
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,3 +111,79 @@ def test_an_import_against_the_layers_is_named_with_its_line(source, text, expec
     (problem,) = breaks(tmp_path / "portal")
     assert problem.startswith(f"portal/{source}:{3 + text.count(chr(10))}: ")  # its last line
     assert expected in problem
+
+
+# --- What importing a layer loads -----------------------------------------------------------
+
+_LOAD = """
+import importlib, json, sys
+from pathlib import Path
+root, layer = Path(sys.argv[1]), sys.argv[2]
+sys.path.insert(0, str(root.parent))
+names = sorted(
+    ".".join(path.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__")
+    for path in (root / layer).rglob("*.py")
+) if (root / layer).is_dir() else [f"{root.name}.{layer}"]
+loaded_by = {}
+for name in names:
+    before = set(sys.modules)
+    importlib.import_module(name)
+    for module in set(sys.modules) - before:
+        loaded_by.setdefault(module, name)
+print(json.dumps(loaded_by))
+"""
+
+
+def reachable(layer: str) -> set[str]:
+    """The layers `layer` may load, directly or through another it may load."""
+    found, todo = {layer}, [layer]
+    while todo:
+        for other in ALLOWED.get(todo.pop(), ()):
+            if other not in found:
+                found.add(other)
+                todo.append(other)
+    return found
+
+
+def loads_against_the_layers(layer: str, root: Path = PORTAL) -> list[str]:
+    """What importing every module of `layer` loads that it may not, as `module loads what`."""
+    result = subprocess.run(
+        [sys.executable, "-c", _LOAD, str(root), layer],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    loaded_by: dict[str, str] = json.loads(result.stdout)
+    may = reachable(layer)
+    found = []
+    for module, importer in sorted(loaded_by.items()):
+        parts = module.split(".")
+        target = parts[1] if parts[0] == root.name and len(parts) > 1 else None
+        if target is not None and target not in may:
+            found.append(f"{importer} loads {module}")
+        if parts[0] in FRAMEWORKS.get(layer, ()):
+            found.append(f"{importer} loads the framework {module}")
+    return found
+
+
+@pytest.mark.parametrize("layer", ["content", "models", "services", "site", "operations", "web"])
+def test_importing_a_layer_loads_nothing_it_may_not(layer):
+    assert loads_against_the_layers(layer) == []
+
+
+def test_a_framework_loaded_through_another_module_is_named_with_the_module(tmp_path):
+    """The check itself: content imports nothing wrong directly, but what it imports does."""
+    package = tmp_path / "portal"
+    (package / "content").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "content" / "__init__.py").write_text("")
+    (package / "content" / "pages.py").write_text("import json\nfrom portal import helpers\n")
+    (package / "helpers.py").write_text("from portal.services import mail\n")
+    (package / "services").mkdir()
+    (package / "services" / "__init__.py").write_text("")
+    (package / "services" / "mail.py").write_text("import sqlalchemy\n")
+    assert breaks(package) == []  # read one file at a time, each import looks harmless
+    found = loads_against_the_layers("content", package)
+    assert "portal.content.pages loads portal.services.mail" in found
+    assert "portal.content.pages loads the framework sqlalchemy" in found

@@ -82,7 +82,7 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
             return files
         # Pages state every version's dates and the reader's browser shows what is in force on
         # the reader's day; the build day only decides what a browser without scripts shows.
-        pages = site_pages(self.content, dt.date.today(), self.portal_url)
+        pages = site_pages(self.content, build_day(), self.portal_url)
         for src_uri, markdown in pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 raise PluginError(
@@ -93,7 +93,9 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
         brand = self.content.profile.brand
         files.append(File.generated(config, BRAND_CSS, content=site_css(brand)))
         if brand.badge is not None:
-            files.append(File.generated(config, _badge_uri(brand.badge), abs_src_path=str(brand.badge)))
+            files.append(
+                File.generated(config, _badge_uri(brand.badge), abs_src_path=str(brand.badge))
+            )
         return files
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
@@ -132,6 +134,11 @@ def _use_brand(config: MkDocsConfig, brand: Brand) -> None:
         config.theme["logo"] = config.theme["favicon"] = _badge_uri(brand.badge)
 
 
+def build_day() -> dt.date:
+    """The day the site is built on (a test sets it)."""
+    return dt.date.today()
+
+
 def _badge_uri(badge: Path) -> str:
     return f"assets/school-badge{badge.suffix.lower()}"
 
@@ -139,7 +146,8 @@ def _badge_uri(badge: Path) -> str:
 def _page_of(files: Files, uri: str) -> Page:
     """The page of a file the policy pages list: it is one of the site's own."""
     file = files.get_file_from_path(uri)
-    assert file is not None and file.page is not None, uri
+    assert file is not None, uri
+    assert file.page is not None, uri
     return file.page
 
 

@@ -5,15 +5,14 @@ phone (390 px) and a desktop (1280 px), with axe-core on every page."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from portal import create_app
 from portal.services import demo
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_portal import Visit as PortalVisit
 from tests.factories import PROJECT_ROOT, CurriculumTree, true_false
-from tests.portal_fixtures import FormClient, clear_database
 
 pytestmark = pytest.mark.browser
 
@@ -68,10 +67,10 @@ def picture_question(number: int) -> dict:
     }
 
 
-@pytest.fixture
-def app(database_url, tmp_path, policies_dir):
-    """The portal reading one illustrated Year 1 lesson, with the project's own pictures."""
-    tree = CurriculumTree(tmp_path / "lessons-project")
+@pytest.fixture(scope="module")
+def lessons(tmp_path_factory) -> Path:
+    """One illustrated Year 1 lesson, with the project's own pictures."""
+    tree = CurriculumTree(tmp_path_factory.mktemp("lessons-project"))
     for name in PICTURES:
         source = PROJECT_ROOT / "curriculum" / "images" / f"{name}.svg"
         (tree.folder / "images" / f"{name}.svg").write_bytes(source.read_bytes())
@@ -83,21 +82,13 @@ def app(database_url, tmp_path, policies_dir):
         questions=[picture_question(1), picture_question(2)] + [true_false(n) for n in range(3, 6)],
         notes={"sensitive": True, "sensitive_reason": "A pupil may have been contacted."},
     )
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "POLICIES_DIR": str(policies_dir),
-            "CURRICULUM_DIR": str(tree.folder),
-            "SECRET_KEY": "test secret key",
-            "RATELIMIT_ENABLED": False,
-            "SMTP_URL": f"file://{tmp_path / 'mail'}",
-            "PUBLIC_URL": "https://localhost",
-        }
-    )
-    app.test_client_class = FormClient
-    yield app
-    clear_database(app.extensions["esafety.engine"])
+    return tree.folder
+
+
+@pytest.fixture
+def app(database_url, policies_dir, portal_app, lessons):
+    """The portal reading that lesson."""
+    return portal_app(database_url, POLICIES_DIR=str(policies_dir), CURRICULUM_DIR=str(lessons))
 
 
 # Headless Chromium has no voices: a stand-in records what the page asks it to say.

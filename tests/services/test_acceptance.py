@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from portal import create_app, ledger_guard
 from portal.cli import main
 from portal.content import load_content
-from portal.models import Acceptance, AcceptanceChain, PolicyVersionRecord
+from portal.models import Acceptance, AcceptanceChain, PolicyVersionRecord, utcnow
 from portal.services.acceptance import (
     GENESIS,
     Entry,
@@ -113,7 +113,7 @@ def test_a_record_holds_who_it_is_about_who_acted_how_and_when(db, family, versi
     assert (record.policy_version_id, record.content_hash) == (version.id, version.content_hash)
     assert (record.method, record.language, record.talked_through) == ("online", "en", True)
     assert record.signed_name == parent.name
-    assert record.created_at <= dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    assert record.created_at <= utcnow()
 
 
 def test_each_record_keeps_the_language_of_the_text_shown_and_the_chain_verifies(

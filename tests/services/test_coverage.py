@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 
 from portal.models import LessonDone, OutcomeProgress, QuizAttempt
 from portal.services import coverage
+from portal.services.agreements import school_today
 from tests.factories import CurriculumTree, true_false
 
 
@@ -53,7 +54,7 @@ def test_the_outcomes_behind_a_cell_and_the_pupils_behind_an_outcome(
     db, hand_made_school, small_curriculum
 ):
     reception = coverage.find_column(db, hand_made_school.id, "year", 0)
-    everything = coverage.periods(dt.date.today())["all"]
+    everything = coverage.periods(school_today())["all"]
     rows = coverage.outcome_rows(
         db, small_curriculum, hand_made_school.id, reception, "or", everything
     )
@@ -188,7 +189,7 @@ def test_the_trust_summary_counts_every_school_apart(db, hand_made_school, small
 def test_the_export_has_one_row_per_pupil_and_outcome_of_their_band(
     db, hand_made_school, small_curriculum
 ):
-    everything = coverage.periods(dt.date.today())["all"]
+    everything = coverage.periods(school_today())["all"]
     rows = list(coverage.pupil_outcome_rows(db, small_curriculum, hand_made_school.id, everything))
     assert len(rows) == 5 * 2 + 2 * 1
     by_pupil = {(row[1], row[6]): row[7] for row in rows}

@@ -21,7 +21,7 @@ FAMILIES = 40
 KILL_AFTER = 12  # confirmations seen before the server is killed
 
 
-def test_every_confirmed_agreement_survives_killing_the_server(tmp_path, project):
+def test_every_confirmed_agreement_survives_killing_the_server(tmp_path, project, real_clock):
     url = f"sqlite:///{tmp_path / 'portal.sqlite'}"
     upgrade(url)
     settings = portal_settings(url, project, SECRET)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from portal import create_app
-from portal.models import LoginSession
+from portal.models import LoginSession, utcnow
 from portal.wsgi import site_app
 from tests.factories import LESSON_BODY, CurriculumTree, make_class, make_pupil, make_school
 from tests.factories import sign_in_as as start_signed_in
@@ -82,7 +82,7 @@ def test_reading_lesson_pages_writes_nothing_to_the_database(lessons_app, db, pu
 
 def test_a_session_in_use_is_marked_seen_at_most_once_a_minute(lessons_app, db, pupil):
     client = signed_in(lessons_app, db, pupil)
-    two_minutes_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=2)
+    two_minutes_ago = utcnow() - dt.timedelta(minutes=2)
     db.execute(update(LoginSession).values(last_seen_at=two_minutes_ago))
     db.commit()
     writes = Writes(lessons_app.extensions["esafety.engine"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,31 +19,34 @@ from tests.factories import (
     sign_in_as,
     true_false,
 )
-from tests.portal_fixtures import FormClient, clear_database
+
+
+@pytest.fixture(scope="module")
+def base_lessons(tmp_path_factory) -> Path:
+    tree = CurriculumTree(tmp_path_factory.mktemp("base"))
+    tree.lesson("ey-or-ask")
+    return tree.folder
 
 
 @pytest.fixture
-def app(database_url, tmp_path, policies_dir):
-    """The test app (as tests/portal_fixtures.py makes it) reading a small curriculum of its
-    own, so these tests do not depend on the lessons being written in curriculum/."""
-    tree = CurriculumTree(tmp_path / "base")
-    tree.lesson("ey-or-ask")
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "POLICIES_DIR": str(policies_dir),
-            "CURRICULUM_DIR": str(tree.folder),
-            "SECRET_KEY": "test secret key",
-            "RATELIMIT_ENABLED": False,
-            "SMTP_URL": f"file://{tmp_path / 'mail'}",
-            "PUBLIC_URL": "https://localhost",
-            "SITE_URL": "https://site.example/",
-        }
-    )
-    app.test_client_class = FormClient
-    yield app
-    clear_database(app.extensions["esafety.engine"])
+def lessons_from(database_url, policies_dir, portal_app):
+    """The test app (see tests/portal_fixtures.py) reading a small curriculum of its own, so
+    these tests do not depend on the lessons being written in curriculum/."""
+
+    def make(folder: Path):
+        return portal_app(
+            database_url,
+            POLICIES_DIR=str(policies_dir),
+            CURRICULUM_DIR=str(folder),
+            SITE_URL="https://site.example/",
+        )
+
+    return make
+
+
+@pytest.fixture
+def app(lessons_from, base_lessons):
+    return lessons_from(base_lessons)
 
 
 OLDER = {
@@ -65,10 +69,10 @@ OLDER = {
 }
 
 
-@pytest.fixture
-def lessons_app(app, tmp_path):
-    """The test app, reading a small curriculum: one lesson for ages 4-7, one for 7-11."""
-    tree = CurriculumTree(tmp_path)
+@pytest.fixture(scope="module")
+def small_lessons(tmp_path_factory) -> Path:
+    """A small curriculum: one lesson for ages 4-7, one for 7-11."""
+    tree = CurriculumTree(tmp_path_factory.mktemp("small"))
     tree.lesson("ey-or-ask")
     tree.lesson(
         "ks2-or-trust",
@@ -76,10 +80,12 @@ def lessons_app(app, tmp_path):
         outcomes=["or-ks2-1"],
         questions=[OLDER | {"id": f"s{n}"} for n in range(1, 6)],
     )
-    small = create_app({**app.config, "CURRICULUM_DIR": str(tree.folder)})
-    small.test_client_class = FormClient
-    yield small
-    small.extensions["esafety.engine"].dispose()
+    return tree.folder
+
+
+@pytest.fixture
+def lessons_app(app, lessons_from, small_lessons):
+    return lessons_from(small_lessons)
 
 
 @pytest.fixture
@@ -269,11 +275,11 @@ SINGLE = {
 }
 
 
-@pytest.fixture
-def scheme_app(app, tmp_path):
+@pytest.fixture(scope="module")
+def scheme_lessons(tmp_path_factory) -> Path:
     """A small scheme: Reception and Year 1 lessons for ages 4-7 (one sensitive), and a Year 3
     and a Year 4 lesson for ages 7-11 whose quiz has four options a question."""
-    tree = CurriculumTree(tmp_path)
+    tree = CurriculumTree(tmp_path_factory.mktemp("scheme"))
     tree.lesson("ey-or-ask", title="Ask first", year_groups=[1])
     tree.lesson(
         "ey-or-reception",
@@ -290,10 +296,12 @@ def scheme_app(app, tmp_path):
             outcomes=["or-ks2-1"],
             questions=[SINGLE | {"id": f"c{n}"} for n in range(1, 6)],
         )
-    small = create_app({**app.config, "CURRICULUM_DIR": str(tree.folder)})
-    small.test_client_class = FormClient
-    yield small
-    small.extensions["esafety.engine"].dispose()
+    return tree.folder
+
+
+@pytest.fixture
+def scheme_app(app, lessons_from, scheme_lessons):
+    return lessons_from(scheme_lessons)
 
 
 def staff_client(app, db, school):

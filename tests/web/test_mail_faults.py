@@ -207,7 +207,7 @@ def test_parents_sign_with_the_mail_server_down_and_each_receipt_goes_once_it_is
 
 
 def test_a_sender_stopped_midway_loses_nothing_and_sends_nothing_twice(
-    app, db, smtp_url, database_url, project
+    app, db, smtp_url, database_url, project, real_clock
 ):
     signed = families(db, 20)
     for parent, child in signed:

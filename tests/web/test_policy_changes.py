@@ -19,10 +19,10 @@ from portal.content.loader import folder_state
 from portal.models import AuditEvent, PolicyVersionRecord
 from portal.services.agreements import rules
 from portal.web.policies import LiveCatalogue
+from tests.conftest import TODAY
 from tests.factories import ContentTree, make_pupil, make_school, sign_in_as
 from tests.live_server import SHOWN, TOKEN, Browser, Gunicorn, portal_settings, session_cookie
 
-TODAY = dt.date.today()
 NEW_TEXT = "## Rules\n\nBe kind online, and lock your screen when you leave it.\n"
 
 
@@ -162,7 +162,7 @@ def wait_until_asked(browser: Browser, expected: str | None, within: float = 30)
 
 
 def test_a_running_server_takes_up_new_versions_audiences_and_retirements(
-    app, db, tree, pupil, project: Path, tmp_path
+    app, db, tree, pupil, project: Path, tmp_path, real_clock
 ):
     settings = portal_settings(
         app.config["DATABASE_URL"],
