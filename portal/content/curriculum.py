@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,12 @@ class Curriculum:
     lessons: tuple[Lesson, ...]
 
     def lesson(self, lesson_id: str) -> Lesson | None:
-        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+        return self._lessons_by_id.get(lesson_id)
+
+    @cached_property
+    def _lessons_by_id(self) -> dict[str, Lesson]:
+        """Every page of a lesson looks its lesson up: by id, not by reading the list."""
+        return {lesson.id: lesson for lesson in self.lessons}
 
     def band_of_year(self, year_group: int) -> Band:
         return next(band for band in self.bands if year_group in band.year_groups)

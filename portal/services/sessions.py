@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import Executable, and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from ..models import LoginSession, Parent, Pupil, School, Staff, utcnow
@@ -23,11 +23,14 @@ def kind_of(principal: Any) -> str:
 
 
 def start_session(db: Session, principal: Any) -> str:
-    token = new_token()
+    """A new session's token: random, after the kind of person it is for ("pupil.Xy3..."), so
+    that resuming it joins only that kind's table."""
+    kind = kind_of(principal)
+    token = f"{kind}.{new_token()}"
     db.add(
         LoginSession(
             token_hash=token_hash(token),
-            principal_type=kind_of(principal),
+            principal_type=kind,
             principal_id=principal.id,
             school_id=principal.school_id,
         )
@@ -50,30 +53,34 @@ class Resumed:
 LAST_SEEN_EVERY = dt.timedelta(minutes=1)
 
 
-# The session, its school's name and its person in one statement: the person's table is
-# joined by the session's kind, so two of the three come back empty.
-_SESSION_WITH_PERSON = (
-    select(
-        LoginSession.id,
-        LoginSession.principal_type,
-        LoginSession.school_id,
-        LoginSession.created_at,
-        LoginSession.last_seen_at,
-        School.name,
-        *PRINCIPALS.values(),
+SessionRow = tuple[int, dt.datetime, dt.datetime, str, Principal]
+
+
+def _session_with(model: type[Principal], kind: str) -> Executable:
+    """The session, its school's name and its person in one statement. The kind is named by
+    the token, so only that kind's table is joined; a token naming the wrong kind finds none."""
+    return (
+        select(
+            LoginSession.id,
+            LoginSession.created_at,
+            LoginSession.last_seen_at,
+            School.name,
+            model,
+        )
+        .join(School, School.id == LoginSession.school_id)
+        .join(
+            model,
+            and_(
+                LoginSession.principal_type == kind,
+                model.id == LoginSession.principal_id,
+                model.school_id == LoginSession.school_id,
+            ),
+        )
+        .where(LoginSession.token_hash == bindparam("token_hash"))
     )
-    .join(School, School.id == LoginSession.school_id)
-    .outerjoin(
-        Staff, and_(LoginSession.principal_type == "staff", Staff.id == LoginSession.principal_id)
-    )
-    .outerjoin(
-        Pupil, and_(LoginSession.principal_type == "pupil", Pupil.id == LoginSession.principal_id)
-    )
-    .outerjoin(
-        Parent,
-        and_(LoginSession.principal_type == "parent", Parent.id == LoginSession.principal_id),
-    )
-)
+
+
+_SESSION_WITH = {kind: _session_with(model, kind) for kind, model in PRINCIPALS.items()}
 
 
 def resume_session(
@@ -84,17 +91,17 @@ def resume_session(
     A session ends after `idle_limit` without use, and after `max_age` however busy it is, so
     a stolen or forgotten session cannot be kept alive for ever by using it. One query; a write
     only when the session's last-seen time is more than `LAST_SEEN_EVERY` old."""
-    found = db.execute(
-        _SESSION_WITH_PERSON.where(LoginSession.token_hash == token_hash(token))
-    ).first()
+    kind = token.partition(".")[0]
+    if kind not in _SESSION_WITH:
+        return None
+    found = db.execute(_SESSION_WITH[kind], {"token_hash": token_hash(token)}).first()
     if found is None:
         return None
     now = utcnow()
-    session_id, kind, school_id, created_at, last_seen_at, school_name = found[:6]
+    session_id, created_at, last_seen_at, school_name, principal = cast(SessionRow, found)
     if now - last_seen_at > idle_limit or now - created_at > max_age:
         return None
-    principal = cast(Principal | None, found[6 + list(PRINCIPALS).index(kind)])
-    if principal is None or principal.left_at is not None or principal.school_id != school_id:
+    if principal.left_at is not None:
         return None
     touched = now - last_seen_at > LAST_SEEN_EVERY
     if touched:

@@ -51,9 +51,16 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
+    limiter.request_filter(_reads_only)
     brand = app.extensions["esafety.profile"].brand
     app.extensions["esafety.csp"] = content_security_policy(portal_css(brand))
     app.after_request(_headers)
+
+
+def _reads_only() -> bool:
+    """Every limit counts what is sent (sign-ins, codes, emailed links), so a page that is only
+    read skips the limiter's work: most requests of a busy morning are such pages."""
+    return request.method in ("GET", "HEAD", "OPTIONS")
 
 
 def _refuse_other_origins() -> None:

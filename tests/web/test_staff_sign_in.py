@@ -85,6 +85,21 @@ def test_a_forged_session_cookie_is_refused(app):
     assert client.get("/staff/").status_code == 302
 
 
+def test_a_session_token_made_to_name_another_kind_of_person_is_refused(app, client, teacher):
+    """The token names the kind of person so that only their table is searched; a token edited
+    to name another kind (with the secret key, the cookie could say anything) finds nobody."""
+    sign_in_with_password(client, teacher)
+    with client.session_transaction() as session:
+        token = session["_user_id"]
+    assert token.startswith("staff.")
+    for kind in ("pupil", "parent", "visitor", ""):
+        other = app.test_client()
+        with other.session_transaction() as session:
+            session["_user_id"] = kind + token.removeprefix("staff")
+        assert other.get("/staff/").status_code == 302
+        assert other.get("/lessons/").status_code == 302
+
+
 def test_next_only_redirects_within_the_site(client, teacher):
     client.get("/sign-in?next=https://evil.example/steal")
     response = sign_in_with_password(client, teacher)
