@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import create_app
 from .site.headers import OTHER_HEADERS, read_policy
-from .web.assets import keep_for_a_year, send_compressed
+from .web.assets import file_version, keep_for_a_year, send_compressed
 
 PORTAL_PREFIX = "/portal"
 # The theme's files carry their content's hash in their names (bundle.a5f9d56c.min.js).
@@ -26,7 +26,8 @@ HASHED_NAME = re.compile(r"^assets/.+\.[0-9a-f]{8,}\.min\.(?:js|css)$")
 def site_app(site_dir: Path, proxy_hops: int = 0) -> Flask:
     """Serve the built MkDocs site: folders answer with their index.html, with the headers the
     build worked out (site/headers.py) and HSTS over HTTPS, as the portal sends them; files
-    compressed, and the theme's hash-named files kept for a year (others are checked by ETag)."""
+    compressed, and files whose name or address names their content (the theme's hash-named
+    files, the site's own with `?v=`) kept for a year; others are checked by ETag."""
     site = Flask("esafety_site", static_folder=None)
     root = site_dir.resolve()
     policy = read_policy(root)
@@ -46,7 +47,7 @@ def site_app(site_dir: Path, proxy_hops: int = 0) -> Flask:
                 return send_from_directory(root, "404.html"), 404
             abort(404)
         response = send_from_directory(root, path)
-        if HASHED_NAME.match(path):
+        if HASHED_NAME.match(path) or request.args.get("v") == file_version(root / path):
             keep_for_a_year(response)
         send_compressed(response, root / path)
         return response

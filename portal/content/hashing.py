@@ -18,3 +18,9 @@ def normalise_text(text: str) -> str:
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def content_version(data: bytes) -> str:
+    """A file's version in its address (`portal.css?v=...`): the first 12 hex digits of its
+    SHA-256, so the address changes exactly when the file does."""
+    return hashlib.sha256(data).hexdigest()[:12]

@@ -23,6 +23,7 @@ from mkdocs.structure.pages import Page
 from portal.content import Content, ContentErrors, load_content, load_lessons
 from portal.content.brand import Brand, site_css
 from portal.content.glossary import abbreviation_lines
+from portal.content.hashing import content_version
 from portal.content.pages import section_children, site_pages
 from portal.settings import setting
 
@@ -68,6 +69,7 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
         self.abbreviations = abbreviation_lines(list(self.content.glossary))
         config.watch.extend([str(folder), str(lessons)])
         _use_brand(config, self.content.profile.brand)
+        _version_own_files(config, self.content.profile.brand)
         # For the theme's own pages (the 404 page): whose site, and where to sign in.
         config.extra.setdefault("school_name", self.content.profile.name)
         config.extra["portal_url"] = self.portal_url
@@ -132,6 +134,35 @@ def _use_brand(config: MkDocsConfig, brand: Brand) -> None:
     config.extra_css.append(BRAND_CSS)
     if brand.badge is not None:
         config.theme["logo"] = config.theme["favicon"] = _badge_uri(brand.badge)
+
+
+def _version_own_files(config: MkDocsConfig, brand: Brand) -> None:
+    """Give the site's own style sheets, script and badge addresses that name their content
+    (`esafety.css?v=3f2a...`), as the theme's files have in their names: a browser keeps them
+    for a year and, on a second visit, asks for none of them; a rebuilt file gets a new one."""
+    docs = Path(config.docs_dir)
+    generated = {BRAND_CSS: site_css(brand).encode("utf-8")}
+    if brand.badge is not None:
+        generated[_badge_uri(brand.badge)] = brand.badge.read_bytes()
+
+    def versioned(uri: str) -> str:
+        data = generated.get(uri)
+        if data is None:
+            path = docs / uri
+            if "?" in uri or not path.is_file():
+                return uri
+            data = path.read_bytes()
+        return f"{uri}?v={content_version(data)}"
+
+    config.extra_css[:] = [versioned(uri) for uri in config.extra_css]
+    for number, script in enumerate(config.extra_javascript):
+        if isinstance(script, str):
+            config.extra_javascript[number] = versioned(script)
+        else:
+            script.path = versioned(script.path)
+    for key in ("logo", "favicon"):
+        if config.theme.get(key) in generated:
+            config.theme[key] = versioned(config.theme[key])
 
 
 def build_day() -> dt.date:

@@ -9,13 +9,14 @@ once, at its best, and kept in memory; pages are compressed as they go (Flask-Co
 from __future__ import annotations
 
 import gzip
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 
 import brotli
 from flask import Flask, Response, request
 from flask_compress import Compress
+
+from ..content.hashing import content_version
 
 YEAR = 31_536_000
 COMPRESSIBLE = frozenset(
@@ -81,7 +82,7 @@ def file_version(path: Path) -> str | None:
 
 @lru_cache(maxsize=1024)
 def _hash(path: Path, _mtime_ns: int, _size: int) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return content_version(path.read_bytes())
 
 
 def send_compressed(response: Response, path: Path) -> None:

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from portal.content import load_content
+from portal.content.hashing import content_version
 from portal.site.build import SiteBuildError, build_site
 from portal.site.plugin import EsafetyPlugin
 from tests.conftest import TODAY
@@ -200,6 +201,9 @@ def test_the_site_wears_the_schools_name_colours_and_badge(demo_site, project):
     assert f"--md-primary-fg-color: {brand.primary};" in css
     assert (demo_site / "assets/school-badge.svg").read_bytes() == brand.badge.read_bytes()
     home = (demo_site / "index.html").read_text(encoding="utf-8")
-    assert 'href="stylesheets/school.css"' in home
-    assert f'<img src="assets/school-badge.svg" alt="{brand.name} badge">' in home
+    # Each address names its file's content, so a browser keeps it until it changes.
+    css_version = content_version((demo_site / "stylesheets/school.css").read_bytes())
+    assert f'href="stylesheets/school.css?v={css_version}"' in home
+    badge = f"assets/school-badge.svg?v={content_version(brand.badge.read_bytes())}"
+    assert f'<img src="{badge}" alt="{brand.name} badge">' in home
     assert f"<title>Home - {brand.short_name} e-safety policies</title>" in home

@@ -164,3 +164,23 @@ def test_the_site_keeps_its_themes_hashed_files_for_a_year_and_compresses_pages(
     assert script.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert gzip.decompress(script.data) == (demo_site / bundle).read_bytes()
     assert "immutable" not in home.headers.get("Cache-Control", "")
+
+
+def test_the_site_keeps_its_own_files_for_a_year_under_their_versioned_addresses(demo_site):
+    """A second visit asks for none of the site's files: its own style sheets, script and
+    badge are named with their content's version, as the theme's are."""
+    client = site_app(demo_site).test_client()
+    with client.get("/") as home:
+        html = home.get_data(as_text=True)
+    own = re.findall(r'(?:href|src)="((?:stylesheets|javascripts|assets)/[^"?]+)\?v=(\w+)"', html)
+    assert {path for path, _ in own} >= {
+        "stylesheets/esafety.css",
+        "stylesheets/school.css",
+        "javascripts/in-force.js",
+    }
+    for path, version in own:
+        with client.get(f"/{path}?v={version}") as kept:
+            assert kept.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        # An address naming other content (an old page's) is checked, not kept.
+        with client.get(f"/{path}?v=000000000000") as stale:
+            assert "immutable" not in stale.headers.get("Cache-Control", "")
