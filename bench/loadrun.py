@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -103,3 +106,58 @@ def print_table(title: str, rows: list[dict]) -> None:
             f"{row['Type'] + ' ' + row['Name']:42.42} {float(row['Requests/s']):8.1f} "
             f"{row['50%']:>7} {row['95%']:>7} {row['99%']:>7} {row['Failure Count']:>6}"
         )
+
+
+# The administrator's guide's nginx block ("Behind nginx, with HTTPS"), over plain HTTP: nginx
+# takes each request whole and passes it to gunicorn on a new connection, so a load generator
+# short of CPU (or a phone on a slow network) never holds one of gunicorn's sync workers.
+NGINX_CONF = """
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    client_max_body_size 5m;
+    server {{
+        listen 127.0.0.1:{front};
+        location / {{
+            proxy_pass http://127.0.0.1:{back};
+            proxy_set_header Host              $host;
+            proxy_set_header X-Forwarded-For   $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host  $host;
+            proxy_set_header X-Forwarded-Port  $server_port;
+        }}
+    }}
+}}
+"""
+
+
+@contextmanager
+def behind_nginx(back: int, front: int, folder: Path) -> Iterator[subprocess.Popen]:
+    """nginx on `front`, passing every request to the server on `back`, as in production."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        sys.exit("nginx is needed, as the administrator's guide runs it: apt-get install nginx")
+    conf = folder / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(folder=folder, front=front, back=back))
+    process = subprocess.Popen([nginx, "-c", str(conf), "-g", "daemon off;"])
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{front}/", timeout=1)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
