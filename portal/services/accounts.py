@@ -1,4 +1,4 @@
-"""Signing in with a password or a code: lockout, two-factor codes and password changes."""
+"""Signing in with a password or a code: lockout, two-factor codes, password changes and resets."""
 
 from __future__ import annotations
 

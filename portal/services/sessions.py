@@ -81,9 +81,9 @@ def resume_session(
     """The person a session token belongs to, if the session is live and they have not left.
 
     A session ends after `idle_limit` without use, and after `max_age` however busy it is, so
-    a stolen or forgotten session cannot be kept alive for ever by using it. One query; a write,
-    committed as a unit of work of its own, only when the session's last-seen time is more than
-    `LAST_SEEN_EVERY` old, so reading a page commits nothing."""
+    a stolen or forgotten session cannot be kept alive for ever by using it. One query; a write
+    only when the session's last-seen time is more than `LAST_SEEN_EVERY` old, committed at once
+    as a unit of work of its own."""
     found = db.execute(
         _SESSION_WITH_PERSON.where(LoginSession.token_hash == token_hash(token))
     ).first()
