@@ -1,18 +1,19 @@
-"""Signing in with a password or a code: lockout, two-factor codes and password changes."""
+"""Signing in with a password or a code: lockout, two-factor codes, password changes and resets."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Pupil, Staff, utcnow
-from . import audit
-from .passwords import hash_password, verify_password
+from ..models import Pupil, School, Staff, utcnow
+from . import audit, links, mail
+from .passwords import hash_password, password_problems, verify_password
 from .sessions import end_all_sessions
 
 # Everyone who signs in with a secret of their own: staff with a password, pupils with a
@@ -82,9 +83,11 @@ def record_failure(db: Session, account: Pupil | Staff, rule: LockoutRule, facto
 
 
 def unlock(db: Session, account: Pupil | Staff, by: Staff) -> None:
+    """Let a locked-out account sign in again, and log who did, as one unit of work: commits."""
     account.failed_attempts = 0
     account.locked_until = None
     audit.record(db, "unlocked", school_id=account.school_id, actor=by, subject=account)
+    db.commit()
 
 
 def set_password(db: Session, account: Any, password: str) -> None:
@@ -149,3 +152,136 @@ def check_second_factor(db: Session, staff: Staff, code: str, rule: LockoutRule)
     staff.totp_last_step = step
     staff.failed_attempts = 0
     return True
+
+
+# --- Signing in, and changing how: each a unit of work that commits -------------------------
+
+
+def check_password_at_sign_in(
+    db: Session, email: str, password: str, rule: LockoutRule
+) -> Staff | None:
+    """The first step of a member of staff signing in, as one unit of work: commits whether or
+    not the password was right, so a wrong one counts towards a lockout though signing in fails.
+    """
+    staff = check_password(db, find_staff(db, email), password, rule)
+    db.commit()
+    return staff
+
+
+def check_code_at_sign_in(db: Session, staff: Staff, code: str, rule: LockoutRule) -> bool:
+    """The second step, as one unit of work: commits whether or not the code was right, so a
+    wrong one counts towards a lockout and a right one cannot be used again."""
+    right = check_second_factor(db, staff, code, rule)
+    db.commit()
+    return right
+
+
+def set_up_at_sign_in(db: Session, staff: Staff, secret: str, code: str) -> bool:
+    """Turn on a second factor half-way through signing in, as one unit of work: commits when
+    the code matched the new secret; nothing is written when it did not."""
+    if not enrol_second_factor(db, staff, secret, code):
+        return False
+    db.commit()
+    return True
+
+
+# What came of a signed-in member of staff asking to turn on, or move, their second factor.
+FactorChange = Literal["on", "wrong password", "wrong code", "new code did not match"]
+
+
+def change_second_factor(
+    db: Session,
+    staff: Staff,
+    password: str,
+    current_code: str,
+    secret: str,
+    code: str,
+    rule: LockoutRule,
+) -> FactorChange:
+    """Turn on, or move to a new phone, a signed-in member of staff's second factor, as one unit
+    of work: commits whatever came of it, so wrong passwords and codes count towards a lockout.
+    The password, and `current_code` where there is a factor already, prove it is them."""
+    outcome: FactorChange
+    if check_password(db, staff, password, rule) is None:
+        outcome = "wrong password"
+    elif staff.totp_secret and not check_second_factor(db, staff, current_code, rule):
+        outcome = "wrong code"
+    elif enrol_second_factor(db, staff, secret, code):
+        outcome = "on"
+    else:
+        outcome = "new code did not match"
+    db.commit()
+    return outcome
+
+
+RESET_PURPOSE = "password-reset"
+
+
+def email_password_reset(
+    db: Session, email: str, terms: links.LinkTerms, compose: Callable[[Staff], tuple[str, str]]
+) -> None:
+    """Queue a reset link to the member of staff with this address, if they are still at the
+    school, as one unit of work: commits when one was queued. `compose` gives the email's
+    subject and body, with tokens.TOKEN_MARK where the link's token goes.
+
+    Nothing is returned: the caller answers the same way either way, so nobody learns who has an
+    account."""
+    staff = find_staff(db, email)
+    if staff is None or staff.left_at is not None:
+        return
+    issued = links.issue_link(db, RESET_PURPOSE, staff, terms.lifetime, terms.secret_key)
+    subject, body = compose(staff)
+    mail.queue_mail(
+        db,
+        to=staff.email,
+        school_id=staff.school_id,
+        subject=subject,
+        body=body,
+        link_nonce=issued.nonce,
+    )
+    db.commit()
+
+
+def new_password_problems(db: Session, staff: Staff, password: str) -> list[str]:
+    """What is wrong with `password` as a new one for `staff`, counting as guessable what
+    anyone who knows where they work knows: their name, their email and their school's name."""
+    avoid = (staff.name, staff.email, db.get_one(School, staff.school_id).name)
+    return password_problems(password, avoid=avoid)
+
+
+def reset_password(db: Session, token: str, password: str) -> bool:
+    """Set a new password from an emailed reset link, as one unit of work: uses the link up,
+    sets the password (ending every session), clears any lockout and commits. False, with
+    nothing done, when the link was used or ran out meanwhile."""
+    staff = links.use_link(db, token, RESET_PURPOSE)
+    if staff is None:
+        return False
+    set_password(db, staff, password)
+    staff.failed_attempts, staff.locked_until = 0, None
+    db.commit()
+    return True
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    """What came of asking to change one's own password: changed, unless the current password
+    was wrong or the new one has problems."""
+
+    wrong_current: bool = False
+    problems: tuple[str, ...] = ()
+
+
+def change_password(
+    db: Session, staff: Staff, current: str, new: str, rule: LockoutRule
+) -> PasswordChange:
+    """Change a signed-in member of staff's password, as one unit of work. A wrong current
+    password counts towards a lockout and is committed; a new one with problems changes
+    nothing; otherwise the password is set (ending every session) and committed."""
+    if check_password(db, staff, current, rule) is None:
+        db.commit()
+        return PasswordChange(wrong_current=True)
+    if problems := new_password_problems(db, staff, new):
+        return PasswordChange(problems=tuple(problems))
+    set_password(db, staff, new)
+    db.commit()
+    return PasswordChange()

@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, utcnow
@@ -45,11 +46,31 @@ def record(
     )
 
 
-def record_refusal(
-    db: Session, *, status: int, method: str, path: str, actor: Any, school_id: int | None
-) -> bool:
-    """Log a refused request (403, 404), unless this address is past its hourly cap.
-    Returns whether it was logged."""
+def log_record_opened(
+    db: Session, action: str, *, school_id: int, actor: Any, subject: Any
+) -> None:
+    """Write down that `actor` opened or downloaded `subject`'s record, as one unit of work:
+    commits, so the reading is logged even though nothing else changed."""
+    record(db, action, school_id=school_id, actor=actor, subject=subject)
+    db.commit()
+
+
+def log_refusal(db: Session, *, status: int, method: str, path: str, actor: Any) -> bool:
+    """Log a refused request (403, 404), unless this address is past its hourly cap, as one unit
+    of work: whatever the refused request half-did is rolled back first, so none of it is kept,
+    and the entry is committed. If the log cannot be written it is given up, so the refusal page
+    still answers. Returns whether it was logged."""
+    try:
+        db.rollback()
+        logged = _record_refusal(db, status=status, method=method, path=path, actor=actor)
+        db.commit()
+    except SQLAlchemyError:
+        db.rollback()
+        return False
+    return logged
+
+
+def _record_refusal(db: Session, *, status: int, method: str, path: str, actor: Any) -> bool:
     ip = client_address.get()
     since = utcnow() - dt.timedelta(hours=1)
     logged = db.scalars(
@@ -67,7 +88,7 @@ def record_refusal(
     record(
         db,
         action,
-        school_id=school_id,
+        school_id=actor.school_id if actor is not None else None,
         actor=actor,
         status=status,
         method=method,

@@ -34,10 +34,12 @@ def find_by_email(db: Session, email: str) -> list[Parent]:
     )
 
 
-def email_sign_in_links(db: Session, email: str, terms: links.LinkTerms, compose: Compose) -> int:
-    """Queue one sign-in link to each parent with this address; how many were queued.
+def email_sign_in_links(db: Session, email: str, terms: links.LinkTerms, compose: Compose) -> None:
+    """Queue one sign-in link to each parent with this address, as one unit of work: commits
+    when there was any.
 
-    The caller answers the same way whatever this returns, so nobody learns who has an account.
+    Nothing is returned: the caller answers the same way either way, so nobody learns who has an
+    account.
     """
     parents = find_by_email(db, email)
     for parent in parents:
@@ -54,7 +56,8 @@ def email_sign_in_links(db: Session, email: str, terms: links.LinkTerms, compose
             link_nonce=issued.nonce,
         )
         audit.record(db, "sign-in-link-sent", school_id=parent.school_id, subject=parent)
-    return len(parents)
+    if parents:
+        db.commit()
 
 
 def code_looks_right(code: str) -> bool:
@@ -179,7 +182,8 @@ def plan_letters(db: Session, school_class: SchoolClass, without_email_only: boo
 def make_letters(
     db: Session, school_class: SchoolClass, without_email_only: bool, by: Staff
 ) -> list[Letter]:
-    """A new code for each parent of the class's pupils; any older code stops working.
+    """A new code for each parent of the class's pupils, as one unit of work: commits. Any
+    older code stops working.
 
     Only each code's hash is kept, so the letters returned are the one chance to print them.
     """
@@ -196,4 +200,5 @@ def make_letters(
         class_id=school_class.id,
         letters=len(letters),
     )
+    db.commit()
     return letters

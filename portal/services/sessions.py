@@ -11,6 +11,7 @@ from sqlalchemy import Executable, and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from ..models import LoginSession, Parent, Pupil, School, Staff, utcnow
+from . import audit
 from .tokens import new_token, token_hash
 
 # Everyone who signs in.
@@ -40,12 +41,10 @@ def start_session(db: Session, principal: Any) -> str:
 
 @dataclass(frozen=True)
 class Resumed:
-    """A live session's person, their school's name (every page shows it) and whether the
-    session's row was changed, so needs committing."""
+    """A live session's person and their school's name (every page shows it)."""
 
     principal: Any
     school_name: str
-    touched: bool
 
 
 # How often a busy session's "last seen" time is written: often enough for the idle limit,
@@ -90,7 +89,8 @@ def resume_session(
 
     A session ends after `idle_limit` without use, and after `max_age` however busy it is, so
     a stolen or forgotten session cannot be kept alive for ever by using it. One query; a write
-    only when the session's last-seen time is more than `LAST_SEEN_EVERY` old."""
+    only when the session's last-seen time is more than `LAST_SEEN_EVERY` old, committed at once
+    as a unit of work of its own."""
     kind = token.partition(".")[0]
     if kind not in _SESSION_WITH:
         return None
@@ -103,13 +103,13 @@ def resume_session(
         return None
     if principal.left_at is not None:
         return None
-    touched = now - last_seen_at > LAST_SEEN_EVERY
-    if touched:
+    if now - last_seen_at > LAST_SEEN_EVERY:
         db.execute(
             update(LoginSession).where(LoginSession.id == session_id).values(last_seen_at=now),
             execution_options={"synchronize_session": False},
         )
-    return Resumed(principal, school_name, touched)
+        db.commit()
+    return Resumed(principal, school_name)
 
 
 def end_session(db: Session, token: str) -> None:
@@ -123,3 +123,29 @@ def end_all_sessions(db: Session, principal: Any) -> None:
             LoginSession.principal_id == principal.id,
         )
     )
+
+
+def sign_in(db: Session, principal: Any, how: str) -> str:
+    """Start a session for `principal` and log how they signed in, as one unit of work: commits
+    (with whatever the sign-in checked or used up), so the sign-in is durable. The new token."""
+    token = start_session(db, principal)
+    audit.record(db, "signed-in", school_id=principal.school_id, actor=principal, how=how)
+    db.commit()
+    return token
+
+
+def sign_out_everywhere(db: Session, principal: Any) -> None:
+    """End every session `principal` has and log it, as one unit of work: commits."""
+    end_all_sessions(db, principal)
+    audit.record(db, "signed-out", school_id=principal.school_id, actor=principal)
+    db.commit()
+
+
+def sign_out_here(db: Session, principal: Any, token: str) -> None:
+    """End only the session `token` and log it, as one unit of work: commits. The person stays
+    signed in on their other devices."""
+    end_session(db, token)
+    audit.record(
+        db, "signed-out", school_id=principal.school_id, actor=principal, where="this device"
+    )
+    db.commit()

@@ -57,7 +57,6 @@ def unlock(kind: str, person_id: int):
     if person is None or person.school_id != current_user.school_id:
         abort(404)
     accounts.unlock(db, person, by=current_user.principal)
-    db.commit()
     flash(f"{person.name} can sign in again.")
     return redirect(url_for("admin.people"))
 
@@ -143,16 +142,14 @@ def import_roster(token: str):
     folder = _uploads_folder()
     if not held_uploads.claim(folder, token):
         return render_template("admin/roster_status.html", upload=_held_upload(token), again=True)
-    db = get_db()
     try:
         plan = import_previewed(
-            db,
+            get_db(),
             current_user.school_id,
             Roster.from_json(upload.content),
             ImportForm().fingerprint.data or "",
             by=current_user.principal,
         )
-        db.commit()
     except PlanOutdated as outdated:
         held_uploads.release(folder, token)
         flash(str(outdated))

@@ -20,9 +20,8 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..models import School, Staff
-from ..services import accounts, links, mail
-from ..services.passwords import password_problems
+from ..models import Staff
+from ..services import accounts, links
 from ..services.tokens import TOKEN_MARK
 from .access import ROLES, STAFF, allow, public
 from .database import get_db
@@ -92,12 +91,10 @@ def sign_in():
 def staff_sign_in():
     form = StaffSignInForm()
     if form.validate_on_submit():
-        db = get_db()
         started = time.monotonic()
-        staff = accounts.check_password(
-            db, accounts.find_staff(db, form.email.data), form.password.data, lockout_rule()
+        staff = accounts.check_password_at_sign_in(
+            get_db(), form.email.data, form.password.data, lockout_rule()
         )
-        db.commit()
         if staff is None:
             form.password.errors.append(WRONG_DETAILS)
             form.password.data = ""
@@ -136,10 +133,7 @@ def two_factor():
     staff = pending_staff()
     form = CodeForm()
     if form.validate_on_submit():
-        db = get_db()
-        ok = accounts.check_second_factor(db, staff, form.code.data, lockout_rule())
-        db.commit()
-        if ok:
+        if accounts.check_code_at_sign_in(get_db(), staff, form.code.data, lockout_rule()):
             _forget_setup()
             return finish_sign_in(staff, "password and code")
         form.code.errors.append(
@@ -161,9 +155,7 @@ def two_factor_setup():
     form = CodeForm()
     secret = _setup_secret()
     if form.validate_on_submit():
-        db = get_db()
-        if accounts.enrol_second_factor(db, staff, secret, form.code.data):
-            db.commit()
+        if accounts.set_up_at_sign_in(get_db(), staff, secret, form.code.data):
             _forget_setup()
             return finish_sign_in(staff, "password and new code")
         form.code.errors.append(NEW_CODE_DID_NOT_MATCH)
@@ -180,24 +172,29 @@ def account_two_factor():
     form = ReplaceCodeForm() if staff.totp_secret else TurnOnCodeForm()
     secret = _setup_secret()
     if form.validate_on_submit():
-        db = get_db()
-        if accounts.check_password(db, staff, form.password.data, lockout_rule()) is None:
-            form.password.errors.append("That is not your password.")
-        elif staff.totp_secret and not accounts.check_second_factor(
-            db, staff, form.current_code.data, lockout_rule()
-        ):
-            form.current_code.errors.append(
-                "That code did not work. Enter the code your current app shows now."
-            )
-        elif accounts.enrol_second_factor(db, staff, secret, form.code.data):
-            db.commit()
+        current_code = form.current_code.data if staff.totp_secret else ""
+        outcome = accounts.change_second_factor(
+            get_db(),
+            staff,
+            form.password.data,
+            current_code,
+            secret,
+            form.code.data,
+            lockout_rule(),
+        )
+        if outcome == "on":
             _forget_setup()
             start_signed_in(staff, "new two-factor code")
             flash("Two-factor sign-in is on. You have been signed out everywhere else.")
             return redirect(url_for("home.staff"))
+        if outcome == "wrong password":
+            form.password.errors.append("That is not your password.")
+        elif outcome == "wrong code":
+            form.current_code.errors.append(
+                "That code did not work. Enter the code your current app shows now."
+            )
         else:
             form.code.errors.append(NEW_CODE_DID_NOT_MATCH)
-        db.commit()  # keep the count of wrong passwords and codes
     return _setup_page("auth/account_two_factor.html", form, secret, staff)
 
 
@@ -242,24 +239,16 @@ def sign_out():
 def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
-        db = get_db()
-        staff = accounts.find_staff(db, form.email.data)
-        if staff is not None and staff.left_at is None:
-            hours = current_app.config["RESET_HOURS"]
-            terms = link_terms(hours)
-            issued = links.issue_link(db, "password-reset", staff, terms.lifetime, terms.secret_key)
+        hours = current_app.config["RESET_HOURS"]
+
+        def compose(staff: Staff) -> tuple[str, str]:
             link = public_url("auth.reset_password", token=TOKEN_MARK)
-            mail.queue_mail(
-                db,
-                to=staff.email,
-                school_id=staff.school_id,
-                subject="Reset your eSafety password",
-                body=render_template(
-                    "mail/password_reset.txt", staff=staff, link=link, lasts=how_long(hours)
-                ),
-                link_nonce=issued.nonce,
+            body = render_template(
+                "mail/password_reset.txt", staff=staff, link=link, lasts=how_long(hours)
             )
-            db.commit()
+            return "Reset your eSafety password", body
+
+        accounts.email_password_reset(get_db(), form.email.data, link_terms(hours), compose)
         return render_template("auth/check_email.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form)
 
@@ -268,28 +257,20 @@ def forgot_password():
 @public
 def reset_password(token: str):
     db = get_db()
-    staff = links.peek_link(db, token, "password-reset")
+    staff = links.peek_link(db, token, accounts.RESET_PURPOSE)
     if staff is None:
         return render_template("auth/link_expired.html"), 410
     form = NewPasswordForm()
     if form.validate_on_submit():
-        problems = password_problems(form.password.data, avoid=_known_about(staff))
+        problems = accounts.new_password_problems(db, staff, form.password.data)
         if problems:
             form.password.errors.extend(problems)
-        elif links.use_link(db, token, "password-reset") is not None:
-            accounts.set_password(db, staff, form.password.data)
-            staff.failed_attempts, staff.locked_until = 0, None
-            db.commit()
+        elif accounts.reset_password(db, token, form.password.data):
             flash("Your new password is set. Sign in with it now.")
             return redirect(url_for("auth.staff_sign_in"))
         else:
             return render_template("auth/link_expired.html"), 410
     return render_template("auth/reset_password.html", form=form, staff=staff)
-
-
-def _known_about(staff: Staff) -> tuple[str, ...]:
-    """What anyone who knows where this person works could guess a password from."""
-    return (staff.name, staff.email, get_db().get_one(School, staff.school_id).name)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -298,15 +279,14 @@ def change_password():
     staff = current_user.principal
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        db = get_db()
-        if accounts.check_password(db, staff, form.current.data, lockout_rule()) is None:
-            db.commit()
+        change = accounts.change_password(
+            get_db(), staff, form.current.data, form.password.data, lockout_rule()
+        )
+        if change.wrong_current:
             form.current.errors.append("That is not your current password.")
-        elif problems := password_problems(form.password.data, avoid=_known_about(staff)):
-            form.password.errors.extend(problems)
+        elif change.problems:
+            form.password.errors.extend(change.problems)
         else:
-            accounts.set_password(db, staff, form.password.data)
-            db.commit()
             start_signed_in(staff, "password change")
             flash("Your password is changed. You have been signed out everywhere else.")
             return redirect(url_for("home.staff"))

@@ -33,11 +33,10 @@ def _close(_error: BaseException | None) -> None:
 
 def log_access(person: Any, action: str) -> None:
     """Write down that the signed-in member of staff opened or downloaded someone's record."""
-    audit.record(
+    audit.log_record_opened(
         get_db(),
         action,
         school_id=current_user.school_id,
         actor=current_user.principal,
         subject=person,
     )
-    get_db().commit()

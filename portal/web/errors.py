@@ -8,7 +8,6 @@ import logging
 from flask import Flask, current_app, render_template, request
 from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..services import audit
@@ -57,19 +56,13 @@ def _refused(error: HTTPException):
     assert status is not None  # this handler is registered for 403 and 404 only
     db = get_db()
     signed_in = current_user.is_authenticated
-    try:
-        db.rollback()  # nothing the refused request half-did is kept
-        audit.record_refusal(
-            db,
-            status=status,
-            method=request.method,
-            path=redacted_path(request.path),
-            actor=current_user.principal if signed_in else None,
-            school_id=current_user.school_id if signed_in else None,
-        )
-        db.commit()
-    except SQLAlchemyError:
-        db.rollback()  # the page still answers when the log cannot be written
+    audit.log_refusal(  # nothing the refused request half-did is kept
+        db,
+        status=status,
+        method=request.method,
+        path=redacted_path(request.path),
+        actor=current_user.principal if signed_in else None,
+    )
     title, message = PAGES[status]
     return render_template("errors/refused.html", title=title, message=message), status
 

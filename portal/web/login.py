@@ -9,8 +9,7 @@ from flask import Flask, current_app, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from ..models import School
-from ..services import audit
-from ..services.sessions import end_all_sessions, end_session, resume_session, start_session
+from ..services import sessions
 from .database import get_db
 
 login_manager = LoginManager()
@@ -59,30 +58,22 @@ def init_app(app: Flask) -> None:
 def _load(token: str) -> SignedIn | None:
     config = current_app.config
     idle = dt.timedelta(hours=config["SESSION_HOURS"])
-    db = get_db()
-    resumed = resume_session(db, token, idle, dt.timedelta(hours=config["SESSION_MAX_HOURS"]))
+    max_age = dt.timedelta(hours=config["SESSION_MAX_HOURS"])
+    resumed = sessions.resume_session(get_db(), token, idle, max_age)
     if resumed is None:
         return None
-    if resumed.touched:  # at most once a minute a session; reading a page commits nothing
-        db.commit()
     return SignedIn(resumed.principal, token, resumed.school_name)
 
 
 def sign_in(principal: Any, how: str) -> None:
     """Start a fresh session for `principal`; commits, so the sign-in is durable."""
-    db = get_db()
     _clear_session()
-    token = start_session(db, principal)
-    audit.record(db, "signed-in", school_id=principal.school_id, actor=principal, how=how)
-    db.commit()
+    token = sessions.sign_in(get_db(), principal, how)
     login_user(SignedIn(principal, token))
 
 
 def sign_out_everywhere(principal: Any) -> None:
-    db = get_db()
-    end_all_sessions(db, principal)
-    audit.record(db, "signed-out", school_id=principal.school_id, actor=principal)
-    db.commit()
+    sessions.sign_out_everywhere(get_db(), principal)
     logout_user()
     _clear_session()
 
@@ -91,13 +82,7 @@ def sign_out_here() -> None:
     """End only this device's session; the person stays signed in on their other devices."""
     if not current_user.is_authenticated:
         return
-    db = get_db()
-    principal = current_user.principal
-    end_session(db, current_user.token)
-    audit.record(
-        db, "signed-out", school_id=principal.school_id, actor=principal, where="this device"
-    )
-    db.commit()
+    sessions.sign_out_here(get_db(), current_user.principal, current_user.token)
     logout_user()
     _clear_session()
 

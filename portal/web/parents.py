@@ -148,8 +148,7 @@ def _send_links(email: str):
         )
         return f"Sign in to {school.name}", body
 
-    if parents.email_sign_in_links(db, email, link_terms(hours), compose):
-        db.commit()
+    parents.email_sign_in_links(db, email, link_terms(hours), compose)
     time.sleep(max(0.0, LINK_REQUEST_SECONDS - (time.monotonic() - started)))
     return render_template("parents/check_email.html", email=email, how_long=how_long(hours))
 
@@ -208,7 +207,6 @@ def letters():
         made = parents.make_letters(
             db, school_class, form.without_email_only.data, by=current_user.principal
         )
-        db.commit()
         return render_template(
             "parents/letters_print.html",
             letters=made,

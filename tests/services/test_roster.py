@@ -434,7 +434,6 @@ def test_an_import_writes_exactly_the_records_its_preview_lists(db, school):
     roster = read_roster(NEXT_YEAR.encode())
     preview = plan_import(db, school.id, roster)
     import_previewed(db, school.id, roster, preview.fingerprint())
-    db.commit()
     after = records_of(db, school)
 
     for section in preview.sections:
@@ -478,7 +477,6 @@ def test_an_import_refuses_a_preview_the_records_no_longer_match(db, school):
     again = plan_import(db, school.id, roster)
     assert entries(again, "pupils", "left") == {"Cat Jones": (), "Eve Hand": ()}
     import_previewed(db, school.id, roster, again.fingerprint())
-    db.commit()
     assert pupils_of(db, school)["A7"].left_at is not None
 
 
@@ -491,7 +489,6 @@ def test_a_change_the_preview_does_not_depend_on_leaves_it_good(db, school):
     db.commit()
 
     import_previewed(db, school.id, roster, previewed)
-    db.commit()
 
     assert pupils_of(db, school)["A9"].name == "Dev Patel"
 

@@ -1,4 +1,4 @@
-"""Importing: writing a plan, exactly as planned, in the caller's transaction.
+"""Importing: writing a plan, exactly as planned.
 
 Only the records in the plan are written, each to the state the plan gives it, so the preview
 and the import cannot disagree. A plan is only ever written in the transaction that made it,
@@ -38,8 +38,9 @@ class PlanOutdated(Exception):
 
 
 def apply_import(db: Session, school_id: int, roster: Roster, by: Staff | None = None) -> Plan:
-    """Plan and write at once (nothing at all if the plan has errors): the plan returned is
-    what was written. For the command, which prints that plan."""
+    """Plan and write at once (nothing at all if the plan has errors), in the caller's
+    transaction: the plan returned is what was written. For the command, which prints that
+    plan."""
     plan = plan_import(db, school_id, roster, by)
     if not plan.errors:
         _write(db, school_id, plan, by)
@@ -49,7 +50,8 @@ def apply_import(db: Session, school_id: int, roster: Roster, by: Staff | None =
 def import_previewed(
     db: Session, school_id: int, roster: Roster, previewed: str, by: Staff | None = None
 ) -> Plan:
-    """Write the plan a preview showed, known by its fingerprint `previewed`.
+    """Write the plan a preview showed, known by its fingerprint `previewed`, as one unit of
+    work: commits.
 
     The plan is made again from the records as they are now. If it is not the one the preview
     showed, nothing is written and PlanOutdated says to check the changes again. Writing the
@@ -61,6 +63,7 @@ def import_previewed(
     if plan.errors or plan.fingerprint() != previewed:
         raise PlanOutdated
     _write(db, school_id, plan, by)
+    db.commit()
     return plan
 
 
