@@ -39,6 +39,8 @@ def open_class(
     """Open class sign-in for `school_class` on one device; returns the token the device keeps.
 
     `replacing` is the token of a class sign-in already open on the same device, which ends.
+    One unit of work: committed before the token is returned, so the device never holds a token
+    that was not kept.
     """
     assert uses_pictures(school_class.year_group), "class sign-in is for Reception to Year 2"
     if replacing:
@@ -61,6 +63,7 @@ def open_class(
         class_id=school_class.id,
         hours=round(lifetime.total_seconds() / 3600, 2),
     )
+    db.commit()
     return token
 
 
@@ -103,8 +106,11 @@ def _may_use(pupil: Pupil, opened: ClassSignIn) -> bool:
 
 
 def close_class(db: Session, school_class: SchoolClass, by: Staff) -> int:
-    """Close the class's sign-in on every device; how many were open."""
-    return _close(db, ClassSignIn.class_id == school_class.id, by)
+    """Close the class's sign-in on every device; how many were open. One unit of work:
+    commits."""
+    closed = _close(db, ClassSignIn.class_id == school_class.id, by)
+    db.commit()
+    return closed
 
 
 def _close(db: Session, which: ColumnElement[bool], by: Staff) -> int:

@@ -1,13 +1,14 @@
-"""Lessons and quizzes for pupils, and what teachers set and see.
+"""Lessons and quizzes for pupils (what teachers set and see is in services/teaching.py).
 
 Scores come from stored answers, so every answer (who, which question and outcome, what they
-chose, right or not) can later be reported per learning outcome.
+chose, right or not) can later be reported per learning outcome. Each step a pupil takes
+(`begin_quiz`, `answer_question`, `finish_quiz`) is one unit of work that commits; the smaller
+steps they are made of also build the demo school's history, in the demo's one transaction.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
@@ -21,11 +22,9 @@ from ..models import (
     Pupil,
     QuizAnswer,
     QuizAttempt,
-    SchoolClass,
-    Staff,
     utcnow,
 )
-from . import audit, coverage
+from . import coverage
 
 PASS_MARK = 0.8
 FIXED_ORDER = ("true-false",)
@@ -238,162 +237,30 @@ def _insert_once(db: Session, row: object) -> bool:
         return False
 
 
-# --- Teachers ---------------------------------------------------------------------------------
+# --- A pupil's steps, each one unit of work ----------------------------------------------------
 
 
-def set_lessons(db: Session, staff: Staff, school_class: SchoolClass, lesson_ids: set[str]) -> None:
-    """Make the class's set lessons exactly `lesson_ids`."""
-    current = {
-        a.lesson_id: a
-        for a in db.scalars(
-            select(LessonAssignment).where(LessonAssignment.class_id == school_class.id)
-        )
-    }
-    for lesson_id in lesson_ids - current.keys():
-        db.add(
-            LessonAssignment(
-                school_id=school_class.school_id,
-                class_id=school_class.id,
-                lesson_id=lesson_id,
-                set_by=staff.id,
-            )
-        )
-    for lesson_id in current.keys() - lesson_ids:
-        db.delete(current[lesson_id])
-    audit.record(
-        db,
-        "lessons-set",
-        school_id=school_class.school_id,
-        actor=staff,
-        class_id=school_class.id,
-        lessons=sorted(lesson_ids),
-    )
+def begin_quiz(db: Session, curriculum: Curriculum, pupil: Pupil, lesson: Lesson) -> QuizAttempt:
+    """Reading to the end counts the lesson as done; then a fresh go at the quiz begins. One
+    unit of work: commits."""
+    mark_done(db, curriculum, pupil, lesson)
+    attempt = start_attempt(db, pupil, lesson)
+    db.commit()
+    return attempt
 
 
-def use_year_scheme(
-    db: Session, curriculum: Curriculum, staff: Staff, school_class: SchoolClass, year: int
-) -> list[str]:
-    """Set Year `year`'s whole scheme for the class in one step (for a mixed-age class, or
-    pupils who need another year's lessons); it replaces the lessons set before. Returns the
-    lessons set, in sequence order."""
-    lesson_ids = [lesson.id for lesson in curriculum.year_sequence(year)]
-    set_lessons(db, staff, school_class, set(lesson_ids))
-    return lesson_ids
+def answer_question(
+    db: Session, attempt: QuizAttempt, question: Question, chosen: list[int]
+) -> QuizAnswer:
+    """Store the pupil's answer (the first one stands): one unit of work that commits."""
+    answer = record_answer(db, attempt, question, chosen)
+    db.commit()
+    return answer
 
 
-def set_lesson_ids(db: Session, school_class: SchoolClass) -> set[str]:
-    return set(
-        db.scalars(
-            select(LessonAssignment.lesson_id).where(LessonAssignment.class_id == school_class.id)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class PupilProgress:
-    pupil: Pupil
-    best: int | None
-    total: int | None
-    passed: bool
-
-    @property
-    def state(self) -> str:
-        if self.passed:
-            return "Passed"
-        return "Tried" if self.best is not None else "Not started"
-
-
-def class_progress(db: Session, school_class: SchoolClass, lesson: Lesson) -> list[PupilProgress]:
-    """Each pupil's best attempt at the lesson's quiz, in one query."""
-    best = (
-        select(
-            QuizAttempt.pupil_id,
-            func.max(QuizAttempt.correct).label("best"),
-            func.max(QuizAttempt.total).label("total"),
-            func.max(case((QuizAttempt.passed, 1), else_=0)).label("passed"),
-        )
-        .where(QuizAttempt.lesson_id == lesson.id, QuizAttempt.finished_at.is_not(None))
-        .group_by(QuizAttempt.pupil_id)
-        .subquery()
-    )
-    rows: Sequence[tuple[Pupil, int | None, int | None, int | None]] = db.execute(
-        select(Pupil, best.c.best, best.c.total, best.c.passed)
-        .outerjoin(best, best.c.pupil_id == Pupil.id)
-        .where(Pupil.class_id == school_class.id, Pupil.left_at.is_(None))
-        .order_by(Pupil.last_name, Pupil.first_name)
-    ).all()
-    return [PupilProgress(pupil, b, t, p == 1) for pupil, b, t, p in rows]
-
-
-@dataclass(frozen=True)
-class QuestionDifficulty:
-    question: Question
-    answered: int
-    right: int
-
-    @property
-    def percent_right(self) -> int:
-        return round(100 * self.right / self.answered) if self.answered else 0
-
-
-def hardest_questions(
-    db: Session, school_class: SchoolClass, lesson: Lesson
-) -> list[QuestionDifficulty]:
-    """The lesson's questions, the ones the class got wrong most often first."""
-    rows: Iterable[tuple[str, int, int | None]] = db.execute(
-        select(
-            QuizAnswer.question_id,
-            func.count(),
-            func.sum(case((QuizAnswer.correct, 1), else_=0)),
-        )
-        .join(Pupil, Pupil.id == QuizAnswer.pupil_id)
-        .where(Pupil.class_id == school_class.id, QuizAnswer.lesson_id == lesson.id)
-        .group_by(QuizAnswer.question_id)
-    )
-    counts = {
-        question_id: (int(answered), int(right or 0)) for question_id, answered, right in rows
-    }
-    stats = [QuestionDifficulty(q, *counts.get(q.id, (0, 0))) for q in lesson.questions]
-    return sorted((s for s in stats if s.answered), key=lambda s: s.percent_right)
-
-
-@dataclass(frozen=True)
-class AnsweredQuestion:
-    """A question as one pupil met it in one attempt: its options in the order shown."""
-
-    question: Question
-    shown: list[tuple[int, Option]]
-    answer: QuizAnswer | None
-
-
-@dataclass(frozen=True)
-class AttemptAnswers:
-    attempt: QuizAttempt
-    questions: list[AnsweredQuestion]
-
-
-def pupil_attempts(db: Session, pupil: Pupil, lesson: Lesson) -> list[AttemptAnswers]:
-    """Each of the pupil's attempts at the lesson's quiz, newest first, with every answer."""
-    attempts = list(
-        db.scalars(
-            select(QuizAttempt)
-            .where(QuizAttempt.pupil_id == pupil.id, QuizAttempt.lesson_id == lesson.id)
-            .order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc())
-        )
-    )
-    answers: dict[tuple[int, str], QuizAnswer] = {
-        (a.attempt_id, a.question_id): a
-        for a in db.scalars(
-            select(QuizAnswer).where(QuizAnswer.attempt_id.in_([a.id for a in attempts]))
-        )
-    }
-    return [
-        AttemptAnswers(
-            attempt,
-            [
-                AnsweredQuestion(q, shown_options(attempt, q), answers.get((attempt.id, q.id)))
-                for q in lesson.questions
-            ],
-        )
-        for attempt in attempts
-    ]
+def finish_quiz(db: Session, curriculum: Curriculum, attempt: QuizAttempt) -> QuizAttempt:
+    """Score the attempt and bring the pupil's coverage up to date: one unit of work that
+    commits."""
+    finish_attempt(db, curriculum, attempt)
+    db.commit()
+    return attempt

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..models import Pupil, SchoolClass, Staff
 from . import accounts, audit
 from .passwords import hash_password
-from .pictures import new_picture_password, picture_password_hash, uses_pictures
+from .pictures import check_pictures, new_picture_password, picture_password_hash, uses_pictures
 from .sessions import end_all_sessions
 
 # Short words a seven-year-old can read, spell and picture: no two sound alike.
@@ -83,9 +83,26 @@ def sign_in_with_password(
     db: Session, username: str, password: str, rule: accounts.LockoutRule
 ) -> Pupil | None:
     """The pupil if the username and password are right and they may sign in; otherwise None,
-    the same for an unknown username, a wrong password, a paused account or a pupil who left."""
+    the same for an unknown username, a wrong password, a paused account or a pupil who left.
+
+    One unit of work: the failure counted (and any lockout), or the count cleared, is committed.
+    """
     pupil = accounts.find_pupil(db, username)
-    return accounts.check_password(db, pupil, typed_password(password), rule)
+    signed_in = accounts.check_password(db, pupil, typed_password(password), rule)
+    db.commit()
+    return signed_in
+
+
+def sign_in_with_pictures(
+    db: Session, pupil: Pupil, names: Iterable[str], rule: accounts.LockoutRule
+) -> Pupil | None:
+    """The pupil if the pictures chosen are theirs and they may sign in; otherwise None.
+
+    One unit of work: the failure counted (and any lockout), or the count cleared, is committed.
+    """
+    signed_in = check_pictures(db, pupil, names, rule)
+    db.commit()
+    return signed_in
 
 
 def classes(db: Session, school_id: int, *, pictures_only: bool = False) -> list[SchoolClass]:
@@ -137,6 +154,9 @@ def make_cards(db: Session, school_class: SchoolClass, by: Staff) -> list[Card]:
     Pupils in Reception to Year 2 get three new pictures; older pupils get a username if they
     have none and a new password. Only hashes are kept; old details stop working at once and
     every session the pupil had ends. The cards returned are the only copy of the new details.
+
+    One unit of work: the new details, the ended sessions and the audit events are committed
+    before the cards are returned, so no card is shown whose details were not kept.
     """
     pupils = class_pupils(db, school_class)
     names = display_names(pupils)
@@ -167,4 +187,5 @@ def make_cards(db: Session, school_class: SchoolClass, by: Staff) -> list[Card]:
             kind="pictures" if card.pictures else "password",
         )
         cards.append(card)
+    db.commit()
     return cards

@@ -7,7 +7,7 @@ same version after it. What a carer's withdrawal or refusal does to another care
 is the school's rule (`CARERS_DISAGREE`, see agreements.CARERS_RULES).
 
 The ICT lead and the designated safeguarding lead see every recent refusal and withdrawal in
-one list (`recent`), so a child or adult who said no is followed up.
+one list (`open_recent`), so a child or adult who said no is followed up.
 """
 
 from __future__ import annotations
@@ -205,6 +205,22 @@ class RefusalLine:
     @property
     def withdrawn(self) -> bool:
         return self.record.action == WITHDRAW
+
+
+def open_recent(db: Session, viewer: Staff) -> list[RefusalLine]:
+    """The list as the safeguarding lead or the ICT lead opens it: `recent`, with the viewing
+    logged against each pupil listed. One unit of work that commits the log."""
+    lines = recent(db, viewer.school_id)
+    audit.record(
+        db,
+        "refusals-viewed",
+        school_id=viewer.school_id,
+        actor=viewer,
+        pupils=sorted({line.record.subject_id for line in lines if line.kind == "pupil"}),
+        listed=len(lines),
+    )
+    db.commit()
+    return lines
 
 
 def recent(db: Session, school_id: int, now: dt.datetime | None = None) -> list[RefusalLine]:

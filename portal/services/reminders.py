@@ -110,8 +110,11 @@ def send_reminders(
 ) -> Reminded:
     """Queue a reminder to each family with something to sign and no reminder this week.
 
-    Takes the school's agreement lock first, so pressing the button twice sends once.
+    One unit of work, which commits whatever the session held and starts afresh: taking the
+    school's agreement lock is the first thing its transaction does, so pressing the button
+    twice sends once. The reminders, their links and the audit event are committed together.
     """
+    db.commit()
     lock_chain(db, school_id)
     now = now or utcnow()
     families = families_to_remind(db, rule, school_id, class_id)
@@ -155,4 +158,5 @@ def send_reminders(
         recently=recently,
         no_email=no_email,
     )
+    db.commit()
     return Reminded(sent, recently, no_email)

@@ -2,7 +2,8 @@
 when they stop coming in.
 
 Someone marked as left keeps every agreement record, but no longer counts in the school's
-figures (they are not "Not signed"); pressing it by mistake is undone in one step.
+figures (they are not "Not signed"); pressing it by mistake is undone in one step. Adding,
+marking as left and undoing it are each one unit of work, with its audit event, that commits.
 """
 
 from __future__ import annotations
@@ -39,20 +40,23 @@ def add(
     db.add(visitor)
     db.flush()
     audit.record(db, "visitor-added", school_id=staff.school_id, actor=staff, subject=visitor)
+    db.commit()
     return visitor
 
 
 def mark_left(db: Session, staff: Staff, visitor: Visitor, now: dt.datetime | None = None) -> bool:
-    """Whether this marked them as left (someone already marked keeps their first date)."""
+    """Whether this marked them as left (someone already marked keeps their first date);
+    committed when it did."""
     if visitor.left_at is not None:
         return False
     visitor.left_at = now or utcnow()
     audit.record(db, "visitor-left", school_id=visitor.school_id, actor=staff, subject=visitor)
+    db.commit()
     return True
 
 
 def mark_back(db: Session, staff: Staff, visitor: Visitor) -> bool:
-    """Undo `mark_left`; whether they had been marked."""
+    """Undo `mark_left`; whether they had been marked. Committed when they had."""
     if visitor.left_at is None:
         return False
     left_on = visitor.left_at
@@ -65,6 +69,7 @@ def mark_back(db: Session, staff: Staff, visitor: Visitor) -> bool:
         subject=visitor,
         left_at=left_on.isoformat(),
     )
+    db.commit()
     return True
 
 

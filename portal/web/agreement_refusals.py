@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import abort, render_template
 from flask_login import current_user
 
-from ..services import audit, refusals
+from ..services import refusals
 from .access import STAFF, allow
 from .agreement_records import KIND_LABELS, PART_LABELS, bp
 from .database import get_db
@@ -27,17 +27,7 @@ def refusal_list():
     and the ICT lead to follow up. Opening it is logged against each pupil listed."""
     if not sees_refusals():
         abort(403)
-    db = get_db()
-    lines = refusals.recent(db, current_user.school_id)
-    audit.record(
-        db,
-        "refusals-viewed",
-        school_id=current_user.school_id,
-        actor=current_user.principal,
-        pupils=sorted({line.record.subject_id for line in lines if line.kind == "pupil"}),
-        listed=len(lines),
-    )
-    db.commit()
+    lines = refusals.open_recent(get_db(), current_user.principal)
     return render_template(
         "agreement_records/refusals.html",
         lines=lines,

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..models import Parent, School, SchoolClass
-from ..services import agreements, audit, on_behalf, reminders
+from ..services import agreements, exports, on_behalf, reminders
 from ..services.agreements import STATUSES, Rule
 from ..services.tokens import TOKEN_MARK
 from .access import allow
@@ -155,7 +155,6 @@ def remind():
         )
         return f"Please read and sign: {rule.policy.title}", body
 
-    db.commit()  # start afresh: the reminder lock is the first thing this transaction does
     done = reminders.send_reminders(
         db,
         rule,
@@ -165,7 +164,6 @@ def remind():
         link=link_terms(hours),
         class_id=school_class.id if school_class else None,
     )
-    db.commit()
     parts = [f"Reminders queued: {done.sent}."]
     if done.recently:
         parts.append(
@@ -194,16 +192,9 @@ def export_csv():
     show = _show()
     rows = _listed(rule, school_class, show)
     carers = _parents_for(rule, rows)
-    audit.record(
-        db,
-        "agreements-exported",
-        school_id=current_user.school_id,
-        actor=current_user.principal,
-        policy=rule.policy.slug,
-        listed=show or "not-finished",
-        rows=len(rows),
+    exports.log_agreements_export(
+        db, current_user.principal, rule.policy.slug, show or "not-finished", len(rows)
     )
-    db.commit()
     return csv_download(
         f"agreements-{rule_key(rule).replace(':', '-')}-{today().isoformat()}.csv",
         [

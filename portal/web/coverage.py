@@ -11,7 +11,7 @@ from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from ..models import Pupil, School
-from ..services import audit, consents, coverage
+from ..services import consents, coverage, exports
 from ..services.agreements import Rule
 from ..services.coverage import Column, Period
 from ..services.pupil_record import pupil_record
@@ -97,15 +97,7 @@ def set_threshold():
     form = ThresholdForm()
     school = _school()
     if form.validate_on_submit():
-        school.coverage_threshold = form.threshold.data
-        audit.record(
-            get_db(),
-            "coverage-threshold-set",
-            school_id=school.id,
-            actor=current_user.principal,
-            threshold=form.threshold.data,
-        )
-        get_db().commit()
+        coverage.set_threshold(get_db(), school, current_user.principal, form.threshold.data)
         flash(f"Gaps are now listed below {form.threshold.data}% secure.")
     else:
         flash(" ".join(form.threshold.errors) or "That form was out of date. Please try again.")
@@ -196,15 +188,7 @@ def export_csv():
     kind = request.args.get("rows", "pupils")
     if kind not in ("pupils", *GROUP_ROWS):
         abort(404)  # before the audit log records an export that never happened
-    audit.record(
-        get_db(),
-        "coverage-exported",
-        school_id=school_id,
-        actor=current_user.principal,
-        rows=kind,
-        period=period.key,
-    )
-    get_db().commit()
+    exports.log_coverage_export(get_db(), current_user.principal, kind, period.key)
     name = f"coverage-{kind}-{period.key}-{today().isoformat()}.csv"
     if kind in GROUP_ROWS:
         by = GROUP_ROWS[kind]

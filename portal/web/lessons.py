@@ -21,7 +21,7 @@ from sqlalchemy import select
 from ..content.curriculum import Curriculum, Lesson
 from ..content.teacher_notes import SENSITIVE_WARNING
 from ..models import Pupil, QuizAttempt, SchoolClass
-from ..services import lessons
+from ..services import lessons, teaching
 from .access import STAFF, allow
 from .database import get_db
 
@@ -84,10 +84,7 @@ def read(lesson_id: str, part: int):
 def start_quiz(lesson_id: str):
     """Reading to the end counts the lesson as done; then a fresh go at the quiz begins."""
     lesson = pupil_lesson(lesson_id)
-    db = get_db()
-    lessons.mark_done(db, curriculum(), current_user.principal, lesson)
-    attempt = lessons.start_attempt(db, current_user.principal, lesson)
-    db.commit()
+    attempt = lessons.begin_quiz(get_db(), curriculum(), current_user.principal, lesson)
     return redirect(url_for("lessons.question", attempt_id=attempt.id, number=1))
 
 
@@ -103,8 +100,7 @@ def question(attempt_id: int, number: int):
     if request.method == "POST" and attempt.finished_at is None:
         chosen = _chosen(len(item.options))
         if chosen:
-            lessons.record_answer(db, attempt, item, chosen)
-            db.commit()
+            lessons.answer_question(db, attempt, item, chosen)
             return redirect(url_for("lessons.question", attempt_id=attempt.id, number=number))
         error = "Choose an answer, then press Check my answer."
     answer = lessons.answer_for(db, attempt, item)
@@ -133,8 +129,7 @@ def result(attempt_id: int):
     attempt, lesson = own_attempt(attempt_id)
     db = get_db()
     if request.method == "POST":
-        lessons.finish_attempt(db, curriculum(), attempt)
-        db.commit()
+        lessons.finish_quiz(db, curriculum(), attempt)
         return redirect(url_for("lessons.result", attempt_id=attempt.id))
     if attempt.finished_at is None:
         return redirect(url_for("lessons.question", attempt_id=attempt.id, number=1))
@@ -212,8 +207,7 @@ def class_lessons(class_id: int):
     if request.method == "POST":
         known = {lesson.id for lesson in curriculum().lessons}
         chosen = {value for value in request.form.getlist("lesson") if value in known}
-        lessons.set_lessons(db, current_user.principal, school_class, chosen)
-        db.commit()
+        teaching.set_lessons(db, current_user.principal, school_class, chosen)
         return redirect(url_for("lessons.class_lessons", class_id=class_id, saved=1))
     band = curriculum().band_of_year(school_class.year_group)
     return render_template(
@@ -221,7 +215,7 @@ def class_lessons(class_id: int):
         school_class=school_class,
         band=band,
         curriculum=curriculum(),
-        set_ids=lessons.set_lesson_ids(db, school_class),
+        set_ids=teaching.set_lesson_ids(db, school_class),
         saved=request.args.get("saved"),
         years=[year for b in curriculum().bands for year in b.year_groups],
     )
@@ -236,9 +230,9 @@ def use_scheme(class_id: int):
     value = request.form.get("year", "")
     if not value.isdecimal() or int(value) not in years:
         abort(400)
-    db = get_db()
-    lessons.use_year_scheme(db, curriculum(), current_user.principal, school_class, int(value))
-    db.commit()
+    teaching.use_year_scheme(
+        get_db(), curriculum(), current_user.principal, school_class, int(value)
+    )
     return redirect(url_for("lessons.class_lessons", class_id=class_id, saved=1))
 
 
@@ -252,8 +246,8 @@ def progress(class_id: int, lesson_id: str):
         "lessons/progress.html",
         school_class=school_class,
         lesson=lesson,
-        pupils=lessons.class_progress(db, school_class, lesson),
-        hardest=lessons.hardest_questions(db, school_class, lesson),
+        pupils=teaching.class_progress(db, school_class, lesson),
+        hardest=teaching.hardest_questions(db, school_class, lesson),
     )
 
 
@@ -272,5 +266,5 @@ def pupil_answers(class_id: int, lesson_id: str, pupil_id: int):
         school_class=school_class,
         lesson=lesson,
         pupil=pupil,
-        attempts=lessons.pupil_attempts(db, pupil, lesson),
+        attempts=teaching.pupil_attempts(db, pupil, lesson),
     )

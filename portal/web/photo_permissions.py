@@ -8,7 +8,7 @@ from flask import render_template, request
 from flask_login import current_user
 
 from ..models import Pupil
-from ..services import audit, consents
+from ..services import consents, photo_choices
 from ..years import year_label
 from .access import STAFF, allow
 from .agreement_records import bp, chosen_class, school_classes_here
@@ -25,17 +25,9 @@ def photo_lookup():
     pupils: list[Pupil] = []
     searched = bool(name or school_class)
     if searched:
-        pupils = consents.find_pupils(
-            db, current_user.school_id, name, school_class.id if school_class else None
+        pupils = photo_choices.look_up(
+            db, current_user.principal, name, school_class.id if school_class else None
         )
-        audit.record(
-            db,
-            "photo-permissions-viewed",
-            school_id=current_user.school_id,
-            actor=current_user.principal,
-            pupils=[pupil.id for pupil in pupils],
-        )
-        db.commit()
     return render_template(
         "agreement_records/photo_lookup.html",
         name=name,

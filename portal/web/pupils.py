@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Validat
 
 from ..models import ClassSignIn, SchoolClass, utcnow
 from ..services import classroom, pupil_accounts
-from ..services.pictures import PICTURES, TO_CHOOSE, check_pictures, is_a_choice, uses_pictures
+from ..services.pictures import PICTURES, TO_CHOOSE, is_a_choice, uses_pictures
 from .access import STAFF, allow, public
 from .auth import _even_out, finish_sign_in, lockout_rule
 from .database import get_db
@@ -99,7 +99,6 @@ def sign_in():
         pupil = pupil_accounts.sign_in_with_password(
             db, form.username.data, form.password.data, lockout_rule()
         )
-        db.commit()
         if pupil is None:
             form.password.errors.append(WRONG_DETAILS)
             form.password.data = ""
@@ -131,7 +130,6 @@ def login_cards():
     form = FlaskForm()
     if form.validate_on_submit():
         cards = pupil_accounts.make_cards(db, school_class, current_user.principal)
-        db.commit()
         return render_template(
             "pupils/cards.html",
             school_class=school_class,
@@ -176,7 +174,6 @@ def open_class_sign_in():
             dt.timedelta(hours=hours),
             replacing=session.get(CLASS_DEVICE),
         )
-        db.commit()
         sign_out_here()  # a classroom tablet must not stay signed in as the teacher
         session[CLASS_DEVICE] = token
         flash(
@@ -201,7 +198,6 @@ def close_class_sign_in(class_id: int):
     if school_class is None:
         abort(404)
     classroom.close_class(db, school_class, current_user.principal)
-    db.commit()
     if classroom.find_open(db, session.get(CLASS_DEVICE)) is None:
         session.pop(CLASS_DEVICE, None)
     flash(f"Class sign-in for {school_class.name} is closed.")
@@ -247,8 +243,9 @@ def picture_sign_in(pupil_id: int):
     if pupil.picture_password_hash is None:
         return render_template("pupils/no_pictures.html", name=name, message=NO_PICTURES_YET)
     if form.validate_on_submit():
-        signed_in = check_pictures(db, pupil, form.pictures.data, lockout_rule())
-        db.commit()
+        signed_in = pupil_accounts.sign_in_with_pictures(
+            db, pupil, form.pictures.data, lockout_rule()
+        )
         if signed_in is not None:
             sign_out_here()  # whoever was signed in on this tablet before
             return finish_sign_in(signed_in, "pictures")

@@ -61,7 +61,6 @@ def visitors():
             form.kind.data,
             form.organisation.data or None,
         )
-        db.commit()
         flash(f"{visitor.name} is added as a {visitor.kind}. Now record their agreement below.")
         return redirect(url_for("agreement_records.person", kind="visitor", person_id=visitor.id))
     statuses: dict[int, list[tuple[Rule, str]]] = {}
@@ -94,7 +93,6 @@ def visitor_left(person_id: int):
     """They no longer come in: kept, with their records, but no longer counted as not signed."""
     visitor = _visitor_to_manage(person_id)
     if visitor_service.mark_left(get_db(), current_user.principal, visitor):
-        get_db().commit()
         flash(
             f"{visitor.name} is marked as left on {local_time_filter(visitor.left_at)}. They are "
             'no longer counted as not signed. Pressed by mistake? Press "Undo" below.'
@@ -108,6 +106,5 @@ def visitor_back(person_id: int):
     """Undo "Mark as left"."""
     visitor = _visitor_to_manage(person_id)
     if visitor_service.mark_back(get_db(), current_user.principal, visitor):
-        get_db().commit()
         flash(f"{visitor.name} is no longer marked as left.")
     return redirect(url_for("agreement_records.person", kind="visitor", person_id=person_id))

@@ -17,7 +17,15 @@ schools) and `export`; `groups` says who is counted and `terms` over which perio
 from .drilldown import OutcomeRow, PupilLevel, outcome_rows, pupil_levels
 from .export import pupil_outcome_rows
 from .groups import NOTHING, Column, Share, find_column
-from .heatmaps import Gap, Heatmap, gaps_below, heatmap, planned_outcomes, untaught_outcomes
+from .heatmaps import (
+    Gap,
+    Heatmap,
+    gaps_below,
+    heatmap,
+    planned_outcomes,
+    set_threshold,
+    untaught_outcomes,
+)
 from .progress import SECURE_ANSWERS, refresh_pupil, refresh_school
 from .schools import SchoolSummary, trust_summary
 from .signed import Signed, signed_by_year, signed_total
@@ -46,6 +54,7 @@ __all__ = [
     "pupil_outcome_rows",
     "refresh_pupil",
     "refresh_school",
+    "set_threshold",
     "signed_by_year",
     "signed_total",
     "trust_summary",

@@ -1,5 +1,6 @@
 """The heatmap: strands against year groups or classes, in two aggregate queries for the whole
-school, and the gaps it shows (strands and groups below the school's threshold)."""
+school, and the gaps it shows (strands and groups below the school's threshold, which the ICT
+lead sets)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...content.curriculum import Curriculum, Outcome, Strand
-from ...models import OutcomeProgress, Pupil, SchoolClass
+from ...models import OutcomeProgress, Pupil, School, SchoolClass, Staff
 from ...years import year_label
+from .. import audit
 from .groups import NOTHING, Column, Share, band_of, column_of, on_roll
 from .terms import Period, level_in
 
@@ -154,3 +156,11 @@ def gaps_below(heatmap: Heatmap, threshold: int) -> list[Gap]:
         if percent is not None and percent < threshold:
             found.append(Gap(group.kind, group.name, percent))
     return found
+
+
+def set_threshold(db: Session, school: School, by: Staff, threshold: int) -> None:
+    """List as gaps what is below `threshold` percent secure from now on, logged: one unit of
+    work that commits."""
+    school.coverage_threshold = threshold
+    audit.record(db, "coverage-threshold-set", school_id=school.id, actor=by, threshold=threshold)
+    db.commit()
