@@ -175,6 +175,21 @@ def shown_options(attempt: QuizAttempt, question: Question) -> list[tuple[int, O
     return [(number, question.options[number]) for number in order]
 
 
+def attempt_with_answers(
+    db: Session, attempt_id: int, pupil_id: int
+) -> tuple[QuizAttempt, dict[str, QuizAnswer]] | None:
+    """A pupil's own attempt and its answers by question, in one query (a question page needs
+    both); None if there is no such attempt of theirs."""
+    rows = db.execute(
+        select(QuizAttempt, QuizAnswer)
+        .outerjoin(QuizAnswer, QuizAnswer.attempt_id == QuizAttempt.id)
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.pupil_id == pupil_id)
+    ).all()
+    if not rows:
+        return None
+    return rows[0][0], {answer.question_id: answer for _, answer in rows if answer is not None}
+
+
 def answer_for(db: Session, attempt: QuizAttempt, question: Question) -> QuizAnswer | None:
     return db.scalar(
         select(QuizAnswer).where(

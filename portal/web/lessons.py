@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from ..content.curriculum import Curriculum, Lesson
 from ..content.teacher_notes import SENSITIVE_WARNING
-from ..models import Pupil, QuizAttempt, SchoolClass
+from ..models import Pupil, QuizAnswer, QuizAttempt, SchoolClass
 from ..services import lessons, teaching
 from .access import STAFF, allow
 from .database import get_db
@@ -42,11 +42,13 @@ def pupil_lesson(lesson_id: str) -> Lesson:
     return lesson
 
 
-def own_attempt(attempt_id: int) -> tuple[QuizAttempt, Lesson]:
-    attempt = get_db().get(QuizAttempt, attempt_id)
-    if attempt is None or attempt.pupil_id != current_user.principal.id:
+def own_attempt(attempt_id: int) -> tuple[QuizAttempt, Lesson, dict[str, QuizAnswer]]:
+    """This pupil's attempt, its lesson and its answers by question; else 404."""
+    found = lessons.attempt_with_answers(get_db(), attempt_id, current_user.principal.id)
+    if found is None:
         abort(404)
-    return attempt, pupil_lesson(attempt.lesson_id)
+    attempt, answers = found
+    return attempt, pupil_lesson(attempt.lesson_id), answers
 
 
 @bp.get("/images/<name>")
@@ -91,7 +93,7 @@ def start_quiz(lesson_id: str):
 @bp.route("/quiz/<int:attempt_id>/<int:number>", methods=["GET", "POST"])
 @allow("pupil")
 def question(attempt_id: int, number: int):
-    attempt, lesson = own_attempt(attempt_id)
+    attempt, lesson, answers = own_attempt(attempt_id)
     if not 1 <= number <= len(lesson.questions):
         abort(404)
     db = get_db()
@@ -103,7 +105,6 @@ def question(attempt_id: int, number: int):
             lessons.answer_question(db, attempt, item, chosen)
             return redirect(url_for("lessons.question", attempt_id=attempt.id, number=number))
         error = "Choose an answer, then press Check my answer."
-    answer = lessons.answer_for(db, attempt, item)
     return render_template(
         "lessons/question.html",
         lesson=lesson,
@@ -111,7 +112,7 @@ def question(attempt_id: int, number: int):
         item=item,
         shown=lessons.shown_options(attempt, item),
         number=number,
-        answer=answer,
+        answer=answers.get(item.id),
         error=error,
     ), 400 if error else 200
 
@@ -126,7 +127,7 @@ def _chosen(option_count: int) -> list[int]:
 @bp.route("/quiz/<int:attempt_id>/done", methods=["GET", "POST"])
 @allow("pupil")
 def result(attempt_id: int):
-    attempt, lesson = own_attempt(attempt_id)
+    attempt, lesson, _answers = own_attempt(attempt_id)
     db = get_db()
     if request.method == "POST":
         lessons.finish_quiz(db, curriculum(), attempt)
