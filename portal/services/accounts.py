@@ -10,7 +10,8 @@ import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Pupil, Staff, utcnow
+from ..content.calendar import utcnow
+from ..models import Pupil, Staff
 from . import audit
 from .passwords import hash_password, verify_password
 from .sessions import end_all_sessions

@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..content.calendar import utcnow
 from ..content.curriculum import Curriculum, Lesson, Option, Question
 from ..models import (
     LessonAssignment,
@@ -23,7 +24,6 @@ from ..models import (
     QuizAttempt,
     SchoolClass,
     Staff,
-    utcnow,
 )
 from . import audit, coverage
 

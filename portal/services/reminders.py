@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import exists, func, select, union
 from sqlalchemy.orm import Session
 
-from ..models import Parent, ParentLink, ReminderSent, Staff, utcnow
+from ..content.calendar import utcnow
+from ..models import Parent, ParentLink, ReminderSent, Staff
 from . import audit, links, mail
 from .acceptance import lock_chain
 from .agreements import COMPLETE, COUNTERSIGN, PARENT, Rule, missing, parents_of, people

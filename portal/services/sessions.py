@@ -10,16 +10,15 @@ from typing import Any, cast
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import Session
 
-from ..models import LoginSession, Parent, Pupil, School, Staff, utcnow
+from ..content.calendar import utcnow
+from ..models import LoginSession, Parent, Pupil, School, Staff
 from .tokens import new_token, token_hash
 
 # Everyone who signs in.
 Principal = Staff | Pupil | Parent
-PRINCIPALS: dict[str, type[Principal]] = {"staff": Staff, "pupil": Pupil, "parent": Parent}
-
-
-def kind_of(principal: Any) -> str:
-    return next(kind for kind, model in PRINCIPALS.items() if isinstance(principal, model))
+PRINCIPALS: dict[str, type[Principal]] = {
+    model.person_kind: model for model in (Staff, Pupil, Parent)
+}
 
 
 def start_session(db: Session, principal: Any) -> str:
@@ -27,7 +26,7 @@ def start_session(db: Session, principal: Any) -> str:
     db.add(
         LoginSession(
             token_hash=token_hash(token),
-            principal_type=kind_of(principal),
+            principal_type=principal.person_kind,
             principal_id=principal.id,
             school_id=principal.school_id,
         )
@@ -64,14 +63,23 @@ _SESSION_WITH_PERSON = (
     )
     .join(School, School.id == LoginSession.school_id)
     .outerjoin(
-        Staff, and_(LoginSession.principal_type == "staff", Staff.id == LoginSession.principal_id)
+        Staff,
+        and_(
+            LoginSession.principal_type == Staff.person_kind, Staff.id == LoginSession.principal_id
+        ),
     )
     .outerjoin(
-        Pupil, and_(LoginSession.principal_type == "pupil", Pupil.id == LoginSession.principal_id)
+        Pupil,
+        and_(
+            LoginSession.principal_type == Pupil.person_kind, Pupil.id == LoginSession.principal_id
+        ),
     )
     .outerjoin(
         Parent,
-        and_(LoginSession.principal_type == "parent", Parent.id == LoginSession.principal_id),
+        and_(
+            LoginSession.principal_type == Parent.person_kind,
+            Parent.id == LoginSession.principal_id,
+        ),
     )
 )
 
@@ -112,7 +120,7 @@ def end_session(db: Session, token: str) -> None:
 def end_all_sessions(db: Session, principal: Any) -> None:
     db.execute(
         delete(LoginSession).where(
-            LoginSession.principal_type == kind_of(principal),
+            LoginSession.principal_type == principal.person_kind,
             LoginSession.principal_id == principal.id,
         )
     )
