@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from portal.models import people
-from portal.services.agreements import school_today
-from portal.site import plugin
+from portal.content import calendar
 from tests.factories import ContentTree
 from tests.portal_fixtures import *  # noqa: F403 - database, app, client and people fixtures
 
@@ -21,16 +20,19 @@ TODAY = dt.date(2026, 12, 2)
 
 @pytest.fixture(autouse=True)
 def pinned_day(request, monkeypatch) -> None:
-    """The portal's clock (models.people.clock) moved by whole days to TODAY, still running, and
-    sites built as on TODAY, so no test passes or fails by the day it is run. A test that starts
-    the portal in another process, which keeps the real clock, asks for `real_clock` and must
-    not depend on the day."""
-    if "real_clock" in request.fixturenames:
-        return
-    real = people.clock
-    shift = dt.timedelta(days=(TODAY - school_today(real().replace(tzinfo=None))).days)
-    monkeypatch.setattr(people, "clock", lambda: real() + shift)
-    monkeypatch.setattr(plugin, "build_day", lambda: TODAY)
+    """The school's clock (portal.calendar.clock) moved by whole days to TODAY, still running,
+    for the portal and the site's build alike, so no test passes or fails by the day it is run.
+    A test that starts the portal in another process, which keeps the real clock, asks for
+    `real_clock` and must not depend on the day."""
+    if "real_clock" not in request.fixturenames:
+        monkeypatch.setattr(calendar, "clock", clock_on(TODAY))
+
+
+def clock_on(day: dt.date) -> Callable[[], dt.datetime]:
+    """The real clock, moved by whole days so that it is `day` in England."""
+    real = calendar.clock
+    shift = dt.timedelta(days=(day - calendar.school_today(real().replace(tzinfo=None))).days)
+    return lambda: real() + shift
 
 
 @pytest.fixture
@@ -56,6 +58,6 @@ def demo_site(tmp_path_factory, project) -> Path:
 
     site = tmp_path_factory.mktemp("site")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(plugin, "build_day", lambda: TODAY)
+        patch.setattr(calendar, "clock", clock_on(TODAY))
         build_site(project, site)
     return site

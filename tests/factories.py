@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from portal.content import Content, load_content
+from portal.content import Content, calendar, load_content
 from portal.content.errors import Problems
 from portal.content.published import load_record, record_published, unrecorded
 from portal.models import Parent, Pupil, School, SchoolClass, Staff
@@ -325,11 +325,11 @@ def accept_own_agreements(app, db, person: Any) -> None:
     from portal.services import agreements
     from portal.services.acceptance import Entry, Signature, record_and_commit
 
-    rules = agreements.rules(catalogue_of(app), agreements.school_today())
-    kind = agreements.kind_of(person)
+    rules = agreements.rules(catalogue_of(app), calendar.school_today())
+    kind = person.person_kind
     parts = agreements.parts_to_sign(db, rules, person)
     entries = [
-        Entry.to(part.rule.in_force, agreements.kind_of(part.subject), part.subject.id, part.part)
+        Entry.to(part.rule.in_force, part.subject.person_kind, part.subject.id, part.part)
         for part in parts
     ]
     if entries:

@@ -2,8 +2,7 @@
 
 import datetime as dt
 
-from portal.models import utcnow
-from portal.services.agreements import school_today
+from portal.content.calendar import school_today, utcnow
 from tests.conftest import TODAY
 
 

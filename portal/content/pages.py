@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Callable
 from html import escape
 
+from .calendar import day_after, day_before, format_day, in_force_on
 from .diff import readable_diff
 from .loader import Content
 from .policies import ACCEPTED_BY, RENEW, Policy, PolicyVersion
@@ -57,10 +58,6 @@ def section_children(content: Content) -> dict[str, list[str]]:
     }
 
 
-def format_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def in_force_until(policy: Policy, version: PolicyVersion) -> dt.date | None:
     """The day the next published version takes over from `version` (None: none does yet)."""
     successor = policy.successor(version)
@@ -85,7 +82,7 @@ def shown(
         attrs += f' data-shown-from="{start.isoformat()}"'
     if end is not None:
         attrs += f' data-shown-until="{end.isoformat()}"'
-    if not ((start is None or start <= as_of) and (end is None or as_of < end)):
+    if not in_force_on(start, end, as_of):
         attrs += " hidden"
     if block:
         return f'<{tag}{attrs} markdown="1">\n\n{inner}\n\n</{tag}>'
@@ -104,10 +101,6 @@ def _per_version(
         until = in_force_until(policy, version)
         parts.append(shown(cell(version), version.effective_from, until, as_of))
     return "".join(parts)
-
-
-def _day_after(day: dt.date) -> dt.date:
-    return day + dt.timedelta(days=1)
 
 
 def who_accepts(policy: Policy) -> str:
@@ -132,19 +125,19 @@ def policies_index(content: Content, as_of: dt.date) -> str:
 
         def since_cell(version: PolicyVersion | None, first: PolicyVersion = first) -> str:
             if version is None:
-                return f"comes into force {format_date(first.effective_from)}"
-            return format_date(version.effective_from)
+                return f"comes into force {format_day(first.effective_from)}"
+            return format_day(version.effective_from)
 
         def review_cell(version: PolicyVersion | None) -> str:
             if version is None:
                 return ""
             overdue = shown(
                 ' <strong class="overdue">Review overdue</strong>',
-                _day_after(version.review_by),
+                day_after(version.review_by),
                 None,
                 as_of,
             )
-            return format_date(version.review_by) + overdue
+            return format_day(version.review_by) + overdue
 
         rows.append(
             f"| {link} | {_per_version(policy, as_of, version_cell)} "
@@ -184,7 +177,7 @@ def current_page(policy: Policy, as_of: dt.date, portal_url: str) -> str:
         link = f"[Read version {version.version}]({_version_link(policy, version)})."
         coming = (
             f'<p class="admonition-title">Version {version.version} comes into force on '
-            f"{format_date(version.effective_from)}</p>\n\n"
+            f"{format_day(version.effective_from)}</p>\n\n"
             + " ".join(filter(None, [amendment_note(policy, version), link]))
         )
         lines += [
@@ -196,7 +189,7 @@ def current_page(policy: Policy, as_of: dt.date, portal_url: str) -> str:
         if shown_text is not None:
             now_in_force = (
                 f'<p class="admonition-title">Version {version.version} has been in force since '
-                f"{format_date(version.effective_from)}</p>\n\nThis page still shows version "
+                f"{format_day(version.effective_from)}</p>\n\nThis page still shows version "
                 f"{shown_text.version}, which it replaces. {link}"
             )
             lines += [
@@ -218,7 +211,7 @@ def current_page(policy: Policy, as_of: dt.date, portal_url: str) -> str:
             lines += [
                 shown(
                     "No version of this policy is in force yet. The text below comes into "
-                    f"force on {format_date(shown_text.effective_from)}.",
+                    f"force on {format_day(shown_text.effective_from)}.",
                     None,
                     shown_text.effective_from,
                     as_of,
@@ -251,7 +244,7 @@ def version_page(policy: Policy, version: PolicyVersion, as_of: dt.date, portal_
     banners = [
         (
             '<p class="admonition-title">Not yet in force</p>\n\n'
-            f"This version comes into force on {format_date(version.effective_from)}.",
+            f"This version comes into force on {format_day(version.effective_from)}.",
             None,
             version.effective_from,
             "admonition info",
@@ -268,7 +261,7 @@ def version_page(policy: Policy, version: PolicyVersion, as_of: dt.date, portal_
             (
                 '<p class="admonition-title">This version has been replaced</p>\n\n'
                 f"Superseded by version {successor.version} on "
-                f"{format_date(successor.effective_from)}. "
+                f"{format_day(successor.effective_from)}. "
                 f"[Read the current version](/policies/{policy.slug}/index.md).",
                 successor.effective_from,
                 None,
@@ -310,7 +303,7 @@ def _corrected_by(policy: Policy, version: PolicyVersion) -> str:
     assert successor is not None
     return (
         f"version {successor.version} replaced it before its first day, and comes into force on "
-        f"{format_date(successor.effective_from)} in its place"
+        f"{format_day(successor.effective_from)} in its place"
     )
 
 
@@ -407,21 +400,21 @@ def glossary_page(content: Content) -> str:
 def _facts(policy: Policy, version: PolicyVersion, as_of: dt.date) -> list[str]:
     overdue = shown(
         ' <strong class="overdue">Review overdue</strong>',
-        _day_after(version.review_by),
+        day_after(version.review_by),
         in_force_until(policy, version),
         as_of,
     )
     until = in_force_until(policy, version)
-    in_force = format_date(version.effective_from)
+    in_force = format_day(version.effective_from)
     if policy.replaced_before_start(version):
         in_force = f"never: {_corrected_by(policy, version)}"
     elif until is not None:
-        in_force += f" until {format_date(until - dt.timedelta(days=1))}"
+        in_force += f" until {format_day(day_before(until))}"
     facts = [
         ("Version", f"{version.version} (amended)" if version.is_minor else version.version),
         ("In force from", in_force),
-        ("Approved by", f"{version.approved_by}, {format_date(version.approved_on)}"),
-        ("Review by", format_date(version.review_by) + overdue),
+        ("Approved by", f"{version.approved_by}, {format_day(version.approved_on)}"),
+        ("Review by", format_day(version.review_by) + overdue),
         ("For", policy.audience),
         ("Who must accept it", who_accepts(policy)),
         ("Text fingerprint (SHA-256)", f"`{version.content_hash}`"),
@@ -490,7 +483,7 @@ def _history(policy: Policy, as_of: dt.date) -> list[str]:
         )
         rows.append(
             f'| {link} | <span class="version-status" data-version="{version.version}">'
-            f"{status}</span> | {format_date(version.effective_from)} "
+            f"{status}</span> | {format_day(version.effective_from)} "
             f"| {_cell(summary)} | {changes} |"
         )
     return [

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
+from .calendar import in_force_on
 from .diff import words_changed
 from .errors import Problems
 from .hashing import content_hash, normalise_text
@@ -14,14 +17,39 @@ from .languages import check_language
 from .profile import SchoolProfile
 from .yamlfiles import LineDict, load_yaml_file, split_front_matter
 
+
+class AcceptedBy(StrEnum):
+    """Who a policy is accepted by: the values its `accepted_by` may list."""
+
+    PUPILS_4_7 = "pupils-4-7-via-parent"
+    PUPILS_7_11 = "pupils-7-11-with-parent"
+    PUPILS_11_PLUS = "pupils-11-plus"
+    PARENTS = "parents"
+    STAFF = "staff"
+    VISITORS = "visitors"
+    GOVERNORS = "governors"
+
+
+# How each is named on the policy's page ("Who must accept it")...
 ACCEPTED_BY = {
-    "pupils-4-7-via-parent": "Pupils aged 4 to 7, through a parent or carer",
-    "pupils-7-11-with-parent": "Pupils aged 7 to 11, countersigned by a parent or carer",
-    "pupils-11-plus": "Pupils aged 11 and over",
-    "parents": "Parents and carers",
-    "staff": "Staff",
-    "visitors": "Visitors and volunteers",
-    "governors": "Governors",
+    AcceptedBy.PUPILS_4_7: "Pupils aged 4 to 7, through a parent or carer",
+    AcceptedBy.PUPILS_7_11: "Pupils aged 7 to 11, countersigned by a parent or carer",
+    AcceptedBy.PUPILS_11_PLUS: "Pupils aged 11 and over",
+    AcceptedBy.PARENTS: "Parents and carers",
+    AcceptedBy.STAFF: "Staff",
+    AcceptedBy.VISITORS: "Visitors and volunteers",
+    AcceptedBy.GOVERNORS: "Governors",
+}
+# ...and in the portal, after an agreement's title, where the 7-to-11 agreement is the pupil's
+# own signature with a parent's or carer's beside it.
+AUDIENCE_LABELS = {
+    AcceptedBy.PUPILS_4_7: "pupils aged 4 to 7, through a parent or carer",
+    AcceptedBy.PUPILS_7_11: "pupils aged 7 to 11, with a parent or carer",
+    AcceptedBy.PUPILS_11_PLUS: "pupils aged 11 and over",
+    AcceptedBy.PARENTS: "parents and carers",
+    AcceptedBy.STAFF: "staff",
+    AcceptedBy.VISITORS: "visitors and volunteers",
+    AcceptedBy.GOVERNORS: "governors",
 }
 RENEW = {"new-version": "each new version", "school-year": "each school year"}
 STATUSES = ("draft", "published")
@@ -84,7 +112,7 @@ class Policy:
     summary: str
     audience: str
     order: int
-    accepted_by: tuple[str, ...]
+    accepted_by: tuple[AcceptedBy, ...]
     renew: tuple[str, ...]
     versions: tuple[PolicyVersion, ...]
 
@@ -94,7 +122,7 @@ class Policy:
 
     def current(self, as_of: dt.date) -> PolicyVersion | None:
         """The newest published version in force on the given day."""
-        in_force = [v for v in self.published if v.effective_from <= as_of]
+        in_force = [v for v in self.published if in_force_on(v.effective_from, None, as_of)]
         return in_force[-1] if in_force else None
 
     def upcoming(self, as_of: dt.date) -> tuple[PolicyVersion, ...]:
@@ -181,7 +209,7 @@ def _load_policy(meta_path: Path, profile: SchoolProfile, problems: Problems) ->
         summary=str(meta["summary"]),
         audience=str(meta["audience"]),
         order=meta["order"],
-        accepted_by=accepted_by,
+        accepted_by=tuple(AcceptedBy(value) for value in accepted_by),
         renew=renew,
         versions=tuple(versions),
     )
@@ -328,7 +356,7 @@ def _check_fields(
 
 
 def _choices(
-    meta: LineDict, field: str, allowed: dict[str, str], path: Path, problems: Problems
+    meta: LineDict, field: str, allowed: Collection[str], path: Path, problems: Problems
 ) -> tuple[str, ...]:
     values = meta.get(field) or []
     if not isinstance(values, list):

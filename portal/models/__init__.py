@@ -7,8 +7,10 @@ from .agreements import (
     PolicyVersionRecord,
     ReminderSent,
 )
+from .kinds import KIND_LABELS, LEADS, ROLE_LABELS, PersonKind, StaffRole
 from .learning import LessonAssignment, LessonDone, OutcomeProgress, QuizAnswer, QuizAttempt
 from .people import (
+    PEOPLE,
     ClassTeacher,
     Locking,
     Parent,
@@ -19,12 +21,15 @@ from .people import (
     SchoolClass,
     Staff,
     Visitor,
-    utcnow,
 )
 from .records import AuditEvent, OutboxMessage
 from .sign_in import ClassSignIn, LinkToken, LoginSession
 
 __all__ = [
+    "KIND_LABELS",
+    "LEADS",
+    "PEOPLE",
+    "ROLE_LABELS",
     "Acceptance",
     "AcceptanceChain",
     "AuditEvent",
@@ -41,6 +46,7 @@ __all__ = [
     "Parent",
     "ParentLink",
     "Person",
+    "PersonKind",
     "PolicyVersionRecord",
     "Pupil",
     "QuizAnswer",
@@ -49,6 +55,6 @@ __all__ = [
     "School",
     "SchoolClass",
     "Staff",
+    "StaffRole",
     "Visitor",
-    "utcnow",
 ]

@@ -21,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..content.calendar import utcnow
 from ..db import Base
-from .people import utcnow
 
 
 class PolicyVersionRecord(Base):

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..content.calendar import utcnow
 from ..db import Base
-from .people import utcnow
 
 
 class LessonAssignment(Base):

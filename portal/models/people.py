@@ -17,18 +17,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..content.calendar import utcnow
 from ..db import Base
 from ..years import age_band
-
-
-def utcnow() -> dt.datetime:
-    """Now in UTC without a zone, as the database keeps times: from `clock`, where the portal
-    reads the time (so a test can set the day it runs on)."""
-    return clock().replace(tzinfo=None)
-
-
-def clock() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from .kinds import PersonKind, StaffRole
 
 
 class School(Base):
@@ -76,7 +68,8 @@ class Locking:
 class Pupil(Locking, Base):
     __tablename__ = "pupil"
     __table_args__ = (UniqueConstraint("school_id", "reference"),)
-    role = "pupil"
+    person_kind = PersonKind.PUPIL
+    role = PersonKind.PUPIL  # what they may do in the portal, beside staff's roles
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
@@ -107,7 +100,8 @@ class Pupil(Locking, Base):
 
 class Parent(Base):
     __tablename__ = "parent"
-    role = "parent"
+    person_kind = PersonKind.PARENT
+    role = PersonKind.PARENT  # what they may do in the portal, beside staff's roles
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
@@ -139,13 +133,13 @@ class Staff(Locking, Base):
     __tablename__ = "staff"
     __table_args__ = (UniqueConstraint("email"),)
 
-    ROLES = ("staff", "ict_lead", "admin")
+    person_kind = PersonKind.STAFF
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
-    role: Mapped[str] = mapped_column(String(20), default="staff")
+    role: Mapped[str] = mapped_column(String(20), default=StaffRole.STAFF)  # a StaffRole
     password_hash: Mapped[str | None] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
@@ -163,6 +157,7 @@ class Visitor(Base):
     conduct. Staff add them and record their agreement; they never sign in."""
 
     __tablename__ = "visitor"
+    person_kind = PersonKind.VISITOR
 
     KINDS = ("visitor", "volunteer", "governor")
 
@@ -176,5 +171,8 @@ class Visitor(Base):
     left_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
-# Anyone an agreement can be by or about.
+# Anyone an agreement can be by or about, and the table of each kind.
 Person = Pupil | Parent | Staff | Visitor
+PEOPLE: dict[str, type[Person]] = {
+    model.person_kind: model for model in (Pupil, Parent, Staff, Visitor)
+}

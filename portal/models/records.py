@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..content.calendar import utcnow
 from ..db import Base
-from .people import utcnow
 
 
 class OutboxMessage(Base):

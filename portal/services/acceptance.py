@@ -32,14 +32,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import (
-    Acceptance,
-    AcceptanceChain,
-    ImageConsent,
-    PolicyVersionRecord,
-    School,
-    utcnow,
-)
+from ..content.calendar import utcnow
+from ..models import Acceptance, AcceptanceChain, ImageConsent, PolicyVersionRecord, School
 from .agreements import ACCEPT
 from .catalogue import CatalogueVersion
 

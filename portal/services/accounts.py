@@ -11,7 +11,8 @@ import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Pupil, School, Staff, utcnow
+from ..content.calendar import utcnow
+from ..models import Pupil, School, Staff
 from . import audit, links, mail
 from .passwords import hash_password, password_problems, verify_password
 from .sessions import end_all_sessions

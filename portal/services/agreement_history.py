@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Acceptance, PolicyVersionRecord
-from .agreements import SUBJECTS
+from ..models import PEOPLE, Acceptance, PersonKind, PolicyVersionRecord
 
 
 @dataclass(frozen=True)
@@ -43,10 +42,10 @@ def history(db: Session, kind: str, subject_id: int) -> list[HistoryLine]:
 
 def actor_name(db: Session, record: Acceptance) -> str:
     """Who made a record; one who has since been removed is named by kind and number."""
-    model = SUBJECTS.get(record.actor_type)
+    model = PEOPLE.get(record.actor_type)
     actor: Any = db.get(model, record.actor_id) if model else None
     name = actor.name if actor is not None else f"{record.actor_type} {record.actor_id}"
-    return f"{name} (staff)" if record.actor_type == "staff" else name
+    return f"{name} (staff)" if record.actor_type == PersonKind.STAFF else name
 
 
 def made_by_parent(db: Session, parent_id: int, ids: Iterable[int]) -> list[Acceptance]:
@@ -57,7 +56,7 @@ def made_by_parent(db: Session, parent_id: int, ids: Iterable[int]) -> list[Acce
             select(Acceptance)
             .where(
                 Acceptance.id.in_(list(ids)),
-                Acceptance.actor_type == "parent",
+                Acceptance.actor_type == PersonKind.PARENT,
                 Acceptance.actor_id == parent_id,
             )
             .order_by(Acceptance.id)

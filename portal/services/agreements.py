@@ -26,7 +26,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     CTE,
@@ -49,23 +48,20 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import AliasedClass
 from sqlalchemy.sql import functions
 
-from ..content.policies import Policy, PolicyVersion
+from ..content.calendar import school_year_start, utc_midnight
+from ..content.policies import AcceptedBy, Policy, PolicyVersion
 from ..models import (
     Acceptance,
     Parent,
     ParentLink,
-    Person,
+    PersonKind,
     Pupil,
     SchoolClass,
     Staff,
     Visitor,
-    utcnow,
 )
 from ..years import AGE_BANDS
 from .catalogue import Catalogue, CatalogueVersion
-
-SCHOOL_TIME = ZoneInfo("Europe/London")
-SCHOOL_YEAR_STARTS = (9, 1)  # 1 September
 
 # The part of an agreement a record fulfils (Acceptance.acting_as).
 SELF = "self"
@@ -75,13 +71,6 @@ ACCEPT, WITHDRAW, DECLINE = "accept", "withdraw", "decline"
 # When two carers disagree about a child's part (one agreed, the other declined or withdrew):
 # "agreed-stands" keeps the agreement that was given; "no-stands" lets the newer no win.
 CARERS_RULES = ("agreed-stands", "no-stands")
-
-SUBJECTS: dict[str, type[Person]] = {
-    "pupil": Pupil,
-    "parent": Parent,
-    "staff": Staff,
-    "visitor": Visitor,
-}
 
 STATUSES = {
     "signed": "Signed",
@@ -93,69 +82,44 @@ STATUSES = {
     "pending": "Not signed",
 }
 COMPLETE = ("signed", "countersigned")
-AUDIENCE_LABELS = {
-    "pupils-4-7-via-parent": "pupils aged 4 to 7, through a parent or carer",
-    "pupils-7-11-with-parent": "pupils aged 7 to 11, with a parent or carer",
-    "pupils-11-plus": "pupils aged 11 and over",
-    "parents": "parents and carers",
-    "staff": "staff",
-    "visitors": "visitors and volunteers",
-    "governors": "governors",
-}
 
 
 @dataclass(frozen=True)
 class Audience:
     """One `accepted_by` value: whose agreement it is, and the parts that complete it."""
 
-    key: str
-    subject: str
+    key: AcceptedBy
+    subject: PersonKind
     parts: tuple[str, ...]
     years: tuple[int, ...] = ()
     kinds: tuple[str, ...] = ()
 
 
 AUDIENCES = {
-    "pupils-4-7-via-parent": Audience(
-        "pupils-4-7-via-parent", "pupil", (PARENT,), years=tuple(AGE_BANDS["4-7"])
+    AcceptedBy.PUPILS_4_7: Audience(
+        AcceptedBy.PUPILS_4_7, PersonKind.PUPIL, (PARENT,), years=tuple(AGE_BANDS["4-7"])
     ),
-    "pupils-7-11-with-parent": Audience(
-        "pupils-7-11-with-parent", "pupil", (SELF, COUNTERSIGN), years=tuple(AGE_BANDS["7-11"])
+    AcceptedBy.PUPILS_7_11: Audience(
+        AcceptedBy.PUPILS_7_11,
+        PersonKind.PUPIL,
+        (SELF, COUNTERSIGN),
+        years=tuple(AGE_BANDS["7-11"]),
     ),
-    "pupils-11-plus": Audience(
-        "pupils-11-plus",
-        "pupil",
+    AcceptedBy.PUPILS_11_PLUS: Audience(
+        AcceptedBy.PUPILS_11_PLUS,
+        PersonKind.PUPIL,
         (SELF,),
         years=tuple(AGE_BANDS["11-14"]) + tuple(AGE_BANDS["14-18"]),
     ),
-    "parents": Audience("parents", "parent", (SELF,)),
-    "staff": Audience("staff", "staff", (SELF,)),
-    "visitors": Audience("visitors", "visitor", (SELF,), kinds=("visitor", "volunteer")),
-    "governors": Audience("governors", "visitor", (SELF,), kinds=("governor",)),
+    AcceptedBy.PARENTS: Audience(AcceptedBy.PARENTS, PersonKind.PARENT, (SELF,)),
+    AcceptedBy.STAFF: Audience(AcceptedBy.STAFF, PersonKind.STAFF, (SELF,)),
+    AcceptedBy.VISITORS: Audience(
+        AcceptedBy.VISITORS, PersonKind.VISITOR, (SELF,), kinds=("visitor", "volunteer")
+    ),
+    AcceptedBy.GOVERNORS: Audience(
+        AcceptedBy.GOVERNORS, PersonKind.VISITOR, (SELF,), kinds=("governor",)
+    ),
 }
-
-
-# --- The school's clock ---------------------------------------------------------------------
-
-
-def school_today(now: dt.datetime | None = None) -> dt.date:
-    """Today's date in England, from a UTC time (as the database keeps them)."""
-    return local_time(now or utcnow()).date()
-
-
-def local_time(utc: dt.datetime) -> dt.datetime:
-    return utc.replace(tzinfo=dt.UTC).astimezone(SCHOOL_TIME)
-
-
-def school_year_start(day: dt.date) -> dt.date:
-    month, first = SCHOOL_YEAR_STARTS
-    year = day.year if (day.month, day.day) >= SCHOOL_YEAR_STARTS else day.year - 1
-    return dt.date(year, month, first)
-
-
-def _utc_midnight(day: dt.date) -> dt.datetime:
-    local = dt.datetime(day.year, day.month, day.day, tzinfo=SCHOOL_TIME)
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 # --- Rules ----------------------------------------------------------------------------------
@@ -191,7 +155,7 @@ class Rule:
         return len(self.audience.parts) == 2
 
     def applies_to(self, subject: Any) -> bool:
-        if kind_of(subject) != self.audience.subject:
+        if subject.person_kind != self.audience.subject:
             return False
         if self.audience.years:
             return subject.year_group in self.audience.years
@@ -216,7 +180,7 @@ def rules(catalogue: Catalogue, as_of: dt.date, carers: str = "agreed-stands") -
             counted = (in_force.record_id, *_carried_over(catalogue, policy, current))
         else:
             counted = tuple(i for i, v in by_id.items() if v.effective_from <= as_of)
-        since = _utc_midnight(school_year_start(as_of)) if "school-year" in policy.renew else None
+        since = utc_midnight(school_year_start(as_of)) if "school-year" in policy.renew else None
         for audience_key in policy.accepted_by:
             found.append(
                 Rule(
@@ -243,10 +207,6 @@ def rules_about(all_rules: list[Rule], subject: Any) -> list[Rule]:
     return [rule for rule in all_rules if rule.applies_to(subject)]
 
 
-def kind_of(person: Any) -> str:
-    return next(kind for kind, model in SUBJECTS.items() if isinstance(person, model))
-
-
 # --- SQL: where each person stands ----------------------------------------------------------
 
 # The agreement records a query reads: the table itself, or an alias of it.
@@ -259,7 +219,7 @@ def _still_valid(row: Records, carers: str) -> ColumnElement[bool]:
     every record; a carer reaches their own, and every carer's when the newer no stands."""
     later = aliased(Acceptance)
     reaches = or_(
-        later.actor_type == "staff",
+        later.actor_type == PersonKind.STAFF,
         and_(later.actor_type == later.subject_type, later.actor_id == later.subject_id),
         and_(later.actor_type == row.actor_type, later.actor_id == row.actor_id),
     )
@@ -425,8 +385,8 @@ def _with_recorder(query: Select[Any], state: CTE) -> Select[Any]:
     someone else, their name (`recorded_by`): one join, whatever the number of people."""
     doing, recorder, newest = aliased(Acceptance), aliased(Staff), aliased(Acceptance)
     for_someone_else = and_(
-        doing.actor_type == "staff",
-        or_(doing.subject_type != "staff", doing.subject_id != doing.actor_id),
+        doing.actor_type == PersonKind.STAFF,
+        or_(doing.subject_type != PersonKind.STAFF, doing.subject_id != doing.actor_id),
     )
     return (
         query.add_columns(
@@ -444,7 +404,7 @@ def _people(
     rule: Rule, school_id: int, state: CTE, class_id: int | None, subject_id: int | None
 ) -> Select[Any]:
     audience = rule.audience
-    if audience.subject == "pupil":
+    if audience.subject == PersonKind.PUPIL:
         query = (
             select(
                 Pupil.id.label("subject_id"),
@@ -466,7 +426,7 @@ def _people(
         if subject_id is not None:
             query = query.where(Pupil.id == subject_id)
         return query.where(Pupil.class_id == class_id) if class_id else query
-    if audience.subject == "parent":
+    if audience.subject == PersonKind.PARENT:
         query = (
             select(
                 Parent.id.label("subject_id"),
@@ -492,7 +452,7 @@ def _people(
         if subject_id is not None:
             query = query.where(Parent.id == subject_id)
         return query.where(Pupil.class_id == class_id) if class_id else query
-    if audience.subject == "staff":
+    if audience.subject == PersonKind.STAFF:
         query = (
             select(
                 Staff.id.label("subject_id"),
@@ -750,7 +710,7 @@ def parts_about(db: Session, all_rules: list[Rule], subject: Any) -> list[Part]:
     """Every part of every agreement about `subject`, done or not: the same SQL as the
     school's counts, for one person."""
     found = []
-    subject_type = kind_of(subject)
+    subject_type = subject.person_kind
     for rule in rules_about(all_rules, subject):
         row = db.execute(people(rule, subject.school_id, subject_id=subject.id).limit(1)).first()
         status = row.status if row is not None else "pending"

@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Acceptance, AcceptanceChain, School, utcnow
+from ..content.calendar import utcnow
+from ..models import Acceptance, AcceptanceChain, School
 
 
 @dataclass(frozen=True)

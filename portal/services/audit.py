@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..models import AuditEvent, utcnow
+from ..content.calendar import utcnow
+from ..models import AuditEvent
 
 # The address the current request came from. The web layer sets it at the start of each
 # request (as seen through the trusted proxies); commands leave it empty.
@@ -36,9 +37,9 @@ def record(
         AuditEvent(
             school_id=school_id,
             action=action,
-            actor_type=getattr(actor, "role", None) and _kind(actor),
+            actor_type=actor.person_kind if actor is not None else None,
             actor_id=getattr(actor, "id", None),
-            subject_type=(subject is not None and _kind(subject)) or None,
+            subject_type=subject.person_kind if subject is not None else None,
             subject_id=getattr(subject, "id", None),
             detail=detail,
             ip=client_address.get(),
@@ -95,7 +96,3 @@ def _record_refusal(db: Session, *, status: int, method: str, path: str, actor: 
         path=path[:300],
     )
     return True
-
-
-def _kind(person: Any) -> str:
-    return type(person).__name__.lower()

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from ..models import ClassSignIn, Pupil, SchoolClass, Staff, utcnow
+from ..content.calendar import utcnow
+from ..models import ClassSignIn, Pupil, SchoolClass, Staff
 from . import audit
 from .pictures import uses_pictures
 from .pupil_accounts import class_pupils

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import ImageConsent, Parent, Pupil, SchoolClass
+from ..models import ImageConsent, Parent, PersonKind, Pupil, SchoolClass
 from . import audit
 
 # Every use in the school's image consent form, in the order parents read them.
@@ -32,7 +32,7 @@ PURPOSES = {
     "press": "In the local or national press and media",
     "social": "On the school's own social media accounts",
 }
-PARENT, PUPIL = "parent", "pupil"
+PARENT, PUPIL = PersonKind.PARENT, PersonKind.PUPIL  # whose view a consent record gives
 PUPIL_VIEW_FROM_YEAR = 8
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from .. import ledger_guard
+from ..content.calendar import utcnow
 from ..content.curriculum import Curriculum
 from ..db import Base
 from ..models import (
@@ -25,7 +26,6 @@ from ..models import (
     School,
     SchoolClass,
     Staff,
-    utcnow,
 )
 from ..years import year_label
 from . import acceptance, consents, coverage, lessons

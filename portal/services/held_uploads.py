@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..models import utcnow
+from ..content.calendar import utcnow
 from .tokens import new_token, token_hash
 
 LIFETIME = dt.timedelta(days=1)

@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..content.calendar import utcnow
 from ..content.curriculum import Curriculum, Lesson, Option, Question
 from ..models import (
     LessonAssignment,
@@ -22,7 +23,6 @@ from ..models import (
     Pupil,
     QuizAnswer,
     QuizAttempt,
-    utcnow,
 )
 from . import coverage
 

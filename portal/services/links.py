@@ -10,8 +10,9 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from ..models import LinkToken, utcnow
-from .sessions import PRINCIPALS, Principal, kind_of
+from ..content.calendar import utcnow
+from ..models import LinkToken
+from .sessions import PRINCIPALS, Principal
 from .tokens import link_token, new_token, token_hash
 
 PURPOSES = ("parent-sign-in", "password-reset")
@@ -42,7 +43,7 @@ def issue_link(
         update(LinkToken)
         .where(
             LinkToken.purpose == purpose,
-            LinkToken.principal_type == kind_of(principal),
+            LinkToken.principal_type == principal.person_kind,
             LinkToken.principal_id == principal.id,
             LinkToken.used_at.is_(None),
             LinkToken.expires_at > now,
@@ -56,7 +57,7 @@ def issue_link(
         LinkToken(
             token_hash=token_hash(token),
             purpose=purpose,
-            principal_type=kind_of(principal),
+            principal_type=principal.person_kind,
             principal_id=principal.id,
             school_id=principal.school_id,
             expires_at=now + lifetime,

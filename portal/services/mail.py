@@ -27,7 +27,8 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..models import OutboxMessage, utcnow
+from ..content.calendar import utcnow
+from ..models import OutboxMessage
 from .tokens import TOKEN_MARK, link_token
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import ClassTeacher, Staff
-
-LEADS = frozenset({"ict_lead", "admin"})
+from ..models import LEADS, ClassTeacher, PersonKind, Staff, StaffRole
 
 
 def classes_taught(db: Session, staff: Staff) -> set[int]:
@@ -28,11 +26,11 @@ def classes_taught(db: Session, staff: Staff) -> set[int]:
 def may_record_for(db: Session, staff: Staff, kind: str, person: Any) -> bool:
     if person.school_id != staff.school_id:
         return False
-    if kind == "staff":
-        return person.id == staff.id or staff.role == "admin"
+    if kind == PersonKind.STAFF:
+        return person.id == staff.id or staff.role == StaffRole.ADMIN
     if staff.role in LEADS:
         return True
-    return kind == "pupil" and person.class_id in classes_taught(db, staff)
+    return kind == PersonKind.PUPIL and person.class_id in classes_taught(db, staff)
 
 
 def may_record_for_class(db: Session, staff: Staff, class_id: int) -> bool:
@@ -41,7 +39,7 @@ def may_record_for_class(db: Session, staff: Staff, class_id: int) -> bool:
 
 def remark_required(staff: Staff, kind: str, person: Any) -> bool:
     """Recording a colleague's own agreement needs a reason on the record."""
-    return kind == "staff" and person.id != staff.id
+    return kind == PersonKind.STAFF and person.id != staff.id
 
 
 HOW = {"paper": "Paper slip", "in-person": "In person", "online": "Online"}
@@ -57,9 +55,9 @@ def label(method: str | None, recorded_by: str | None) -> str:
 
 def record_label(db: Session, record: Any) -> str:
     """The same, for one agreement record."""
-    if record is None or record.actor_type != "staff":
+    if record is None or record.actor_type != PersonKind.STAFF:
         return ""
-    if record.subject_type == "staff" and record.subject_id == record.actor_id:
+    if record.subject_type == PersonKind.STAFF and record.subject_id == record.actor_id:
         return ""
     staff = db.get(Staff, record.actor_id)
     return label(record.method, staff.name if staff else "a member of staff who has left")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Parent, ParentLink, Pupil, School, SchoolClass, Staff
+from ..models import Parent, ParentLink, PersonKind, Pupil, School, SchoolClass, Staff
 from . import audit, links, mail
 from .tokens import new_letter_code, normalise_letter_code, token_hash
 
@@ -87,7 +87,7 @@ def peek_sign_in_link(db: Session, token: str) -> Parent | None:
 def used_sign_in_link_owner(db: Session, token: str) -> int | None:
     """The id of the parent who already used this link, to spot a second press of Continue."""
     owner = links.used_link_owner(db, token, LINK_PURPOSE)
-    return owner[1] if owner and owner[0] == "parent" else None
+    return owner[1] if owner and owner[0] == PersonKind.PARENT else None
 
 
 def visible_children(parent: Parent) -> list[Pupil]:

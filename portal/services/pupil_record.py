@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..content.curriculum import Curriculum
 from ..models import (
+    PEOPLE,
     Acceptance,
     AuditEvent,
     ImageConsent,
@@ -29,11 +30,10 @@ from ..models import (
     Parent,
     ParentLink,
     Person,
+    PersonKind,
     PolicyVersionRecord,
     Pupil,
     QuizAttempt,
-    Staff,
-    Visitor,
 )
 from . import consents
 
@@ -339,12 +339,10 @@ def rows(items: Iterable[Any]) -> list[Any]:
     return [plain(item) for item in items]
 
 
-PARTS = {"pupil": "a pupil", "parent": "a parent or carer", "staff": "a member of staff"}
-MODELS: dict[str, type[Person]] = {
-    "pupil": Pupil,
-    "parent": Parent,
-    "staff": Staff,
-    "visitor": Visitor,
+PARTS = {
+    PersonKind.PUPIL: "a pupil",
+    PersonKind.PARENT: "a parent or carer",
+    PersonKind.STAFF: "a member of staff",
 }
 
 
@@ -363,11 +361,11 @@ class Known:
     ) -> dict[tuple[Any, Any], str]:
         wanted: dict[str, set[int]] = {}
         for kind, person_id in people:
-            if kind in MODELS and person_id is not None:
+            if kind in PEOPLE and person_id is not None:
                 wanted.setdefault(kind, set()).add(person_id)
         found: dict[tuple[Any, Any], str] = {}
         for kind, ids in wanted.items():
-            model = MODELS[kind]
+            model = PEOPLE[kind]
             for person in cast(
                 Iterable[Person],
                 db.scalars(
@@ -380,12 +378,12 @@ class Known:
         return _Names(found)
 
     def _label(self, kind: str, person_id: int) -> str | None:
-        if kind == "staff":
-            return "staff"
-        if kind == "pupil":
+        if kind == PersonKind.STAFF:
+            return PersonKind.STAFF.label
+        if kind == PersonKind.PUPIL:
             return self.pupils.get(person_id)
-        if kind == "parent":
-            return "parent or carer" if self.parents is None else self.parents.get(person_id)
+        if kind == PersonKind.PARENT:
+            return PersonKind.PARENT.label if self.parents is None else self.parents.get(person_id)
         return None
 
 

@@ -20,10 +20,20 @@ from typing import Any, cast
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from ..models import Acceptance, Person, PolicyVersionRecord, Staff, utcnow
+from ..content.calendar import utcnow
+from ..models import (
+    KIND_LABELS,
+    PEOPLE,
+    Acceptance,
+    Person,
+    PersonKind,
+    PolicyVersionRecord,
+    Staff,
+    StaffRole,
+)
 from . import audit
 from .acceptance import Entry, Outcome, Signature, record_and_commit
-from .agreements import ACCEPT, DECLINE, SUBJECTS, WITHDRAW, Part, agreed_after, kind_of
+from .agreements import ACCEPT, DECLINE, WITHDRAW, Part, agreed_after
 
 RECENT = dt.timedelta(days=90)  # how far back the safeguarding list goes: about a term
 
@@ -44,19 +54,19 @@ def decline(
     """Record that `actor` (the person, a carer, or staff for them) said no to this part of the
     version in force. Staff must always say why: how the person told them, or, for their own
     agreement, their reason."""
-    actor_type = kind_of(actor)
-    for_someone_else = (actor_type, actor.id) != (kind_of(part.subject), part.subject.id)
-    if actor_type == "staff" and not remark:
+    actor_type = actor.person_kind
+    for_someone_else = (actor_type, actor.id) != (part.subject.person_kind, part.subject.id)
+    if actor_type == PersonKind.STAFF and not remark:
         raise RefusalError(
             "Say how they told you, for example: a note on the returned slip."
             if for_someone_else
             else "Say why you do not accept it."
         )
-    if part.done and actor_type != "staff" and own_agreement(db, part, actor):
+    if part.done and actor_type != PersonKind.STAFF and own_agreement(db, part, actor):
         raise RefusalError("You agreed to this. To change your mind, take back your agreement.")
     entry = Entry.to(
         part.rule.in_force,
-        subject_type=kind_of(part.subject),
+        subject_type=part.subject.person_kind,
         subject_id=part.subject.id,
         acting_as=part.part,
         action=DECLINE,
@@ -83,7 +93,7 @@ def withdraw_own(
         raise RefusalError("There is no agreement of yours to take back here.")
     # A withdrawal names the very version and text the agreement it takes back was given to.
     entry = Entry(
-        subject_type=kind_of(part.subject),
+        subject_type=part.subject.person_kind,
         subject_id=part.subject.id,
         acting_as=part.part,
         policy_version_id=record.policy_version_id,
@@ -92,7 +102,7 @@ def withdraw_own(
         language=record.language,
     )
     signature = Signature(
-        actor_type=kind_of(actor),
+        actor_type=actor.person_kind,
         actor_id=actor.id,
         remark=remark,
         reached_by=reached_by,
@@ -107,10 +117,10 @@ def own_agreement(db: Session, part: Part, actor: Any) -> Acceptance | None:
     found = db.scalars(
         select(row)
         .where(
-            row.subject_type == kind_of(part.subject),
+            row.subject_type == part.subject.person_kind,
             row.subject_id == part.subject.id,
             row.acting_as == part.part,
-            row.actor_type == kind_of(actor),
+            row.actor_type == actor.person_kind,
             row.actor_id == actor.id,
             row.action == ACCEPT,
             row.policy_version_id.in_(part.rule.counted_ids),
@@ -148,7 +158,7 @@ def standing_refusal(db: Session, part: Part) -> Acceptance | None:
     return db.scalars(
         select(Acceptance)
         .where(
-            Acceptance.subject_type == kind_of(part.subject),
+            Acceptance.subject_type == part.subject.person_kind,
             Acceptance.subject_id == part.subject.id,
             Acceptance.acting_as == part.part,
             Acceptance.action == DECLINE,
@@ -181,7 +191,7 @@ def _record(
 def may_see_refusals(staff: Staff, safeguarding_email: str | None) -> bool:
     """The ICT lead, and the designated safeguarding lead: the member of staff whose sign-in
     email is the DSL's in the school profile (`roles.dsl.email` in school.yml)."""
-    if staff.role == "ict_lead":
+    if staff.role == StaffRole.ICT_LEAD:
         return True
     wanted = (safeguarding_email or "").strip().lower()
     return bool(wanted) and staff.email.strip().lower() == wanted
@@ -253,14 +263,11 @@ def recent(db: Session, school_id: int, now: dt.datetime | None = None) -> list[
     ]
 
 
-ROLES = {"parent": "parent or carer", "staff": "staff", "pupil": "pupil", "visitor": "visitor"}
-
-
 def _by(record: Acceptance, names: dict[tuple[str, int], str]) -> str:
     if (record.actor_type, record.actor_id) == (record.subject_type, record.subject_id):
         return "themselves"
     name = names.get((record.actor_type, record.actor_id), "someone who has left")
-    return f"{name} ({ROLES.get(record.actor_type, record.actor_type)})"
+    return f"{name} ({KIND_LABELS.get(record.actor_type, record.actor_type)})"
 
 
 def _names(
@@ -272,7 +279,7 @@ def _names(
         wanted.setdefault(kind, set()).add(person_id)
     names: dict[tuple[str, int], str] = {}
     for kind, ids in wanted.items():
-        model = SUBJECTS.get(kind)
+        model = PEOPLE.get(kind)
         if model is None:
             continue
         for person in cast(

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import exists, func, select, union
 from sqlalchemy.orm import Session
 
-from ..models import Parent, ParentLink, ReminderSent, Staff, utcnow
+from ..content.calendar import utcnow
+from ..models import Parent, ParentLink, PersonKind, ReminderSent, Staff
 from . import audit, links, mail
 from .acceptance import lock_chain
 from .agreements import COMPLETE, COUNTERSIGN, PARENT, Rule, missing, parents_of, people
@@ -41,7 +42,7 @@ def families_to_remind(
     db: Session, rule: Rule, school_id: int, class_id: int | None = None
 ) -> list[Family]:
     """Parents and carers with something to sign for this rule (their child's, or their own)."""
-    if rule.audience.subject == "parent":
+    if rule.audience.subject == PersonKind.PARENT:
         rows = [row for row in missing(db, rule, school_id, class_id) if row.status != "declined"]
         parents = {
             p.id: p
@@ -50,7 +51,7 @@ def families_to_remind(
             )
         }
         return [Family(parents[pid], []) for pid in dict.fromkeys(r.subject_id for r in rows)]
-    if rule.audience.subject != "pupil" or not {PARENT, COUNTERSIGN} & set(rule.parts):
+    if rule.audience.subject != PersonKind.PUPIL or not {PARENT, COUNTERSIGN} & set(rule.parts):
         return []
     rows = [row for row in missing(db, rule, school_id, class_id) if row.status in PARENT_TO_DO]
     families: dict[int, Family] = {}
@@ -71,11 +72,11 @@ def reminders_due(
     asked = []
     for rule in rules:
         rows = people(rule, school_id).subquery()
-        if rule.audience.subject == "parent":
+        if rule.audience.subject == PersonKind.PARENT:
             asked.append(
                 select(rows.c.subject_id.label("parent_id")).where(rows.c.status.not_in(COMPLETE))
             )
-        elif rule.audience.subject == "pupil" and {PARENT, COUNTERSIGN} & set(rule.parts):
+        elif rule.audience.subject == PersonKind.PUPIL and {PARENT, COUNTERSIGN} & set(rule.parts):
             asked.append(
                 select(ParentLink.parent_id.label("parent_id"))
                 .join(rows, rows.c.subject_id == ParentLink.pupil_id)

@@ -49,7 +49,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from ..content.calendar import utcnow
 from ..models import (
+    PEOPLE,
     Acceptance,
     AuditEvent,
     ClassSignIn,
@@ -67,7 +69,6 @@ from ..models import (
     School,
     Staff,
     Visitor,
-    utcnow,
 )
 from ..models import Person as AnyPerson
 
@@ -93,12 +94,6 @@ TABLES = (
     "audit_event",
     "parent_link",
 )
-PEOPLE: dict[str, type[AnyPerson]] = {
-    "pupil": Pupil,
-    "parent": Parent,
-    "staff": Staff,
-    "visitor": Visitor,
-}
 REMOVED_REFERENCE = "removed-"  # + the row's id: the reference of an anonymised pupil or parent
 REMOVED_EMAIL_DOMAIN = "@removed.invalid"  # staff email must stay unique and not empty
 ANONYMOUS_NAMES = {

@@ -10,23 +10,22 @@ from typing import Any, cast
 from sqlalchemy import Executable, and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from ..models import LoginSession, Parent, Pupil, School, Staff, utcnow
+from ..content.calendar import utcnow
+from ..models import LoginSession, Parent, Pupil, School, Staff
 from . import audit
 from .tokens import new_token, token_hash
 
 # Everyone who signs in.
 Principal = Staff | Pupil | Parent
-PRINCIPALS: dict[str, type[Principal]] = {"staff": Staff, "pupil": Pupil, "parent": Parent}
-
-
-def kind_of(principal: Any) -> str:
-    return next(kind for kind, model in PRINCIPALS.items() if isinstance(principal, model))
+PRINCIPALS: dict[str, type[Principal]] = {
+    model.person_kind: model for model in (Staff, Pupil, Parent)
+}
 
 
 def start_session(db: Session, principal: Any) -> str:
     """A new session's token: random, after the kind of person it is for ("pupil.Xy3..."), so
     that resuming it joins only that kind's table."""
-    kind = kind_of(principal)
+    kind = principal.person_kind
     token = f"{kind}.{new_token()}"
     db.add(
         LoginSession(
@@ -55,7 +54,7 @@ LAST_SEEN_EVERY = dt.timedelta(minutes=1)
 SessionRow = tuple[int, dt.datetime, dt.datetime, str, Principal]
 
 
-def _session_with(model: type[Principal], kind: str) -> Executable:
+def _session_with(model: type[Principal]) -> Executable:
     """The session, its school's name and its person in one statement. The kind is named by
     the token, so only that kind's table is joined; a token naming the wrong kind finds none."""
     return (
@@ -70,7 +69,7 @@ def _session_with(model: type[Principal], kind: str) -> Executable:
         .join(
             model,
             and_(
-                LoginSession.principal_type == kind,
+                LoginSession.principal_type == model.person_kind,
                 model.id == LoginSession.principal_id,
                 model.school_id == LoginSession.school_id,
             ),
@@ -79,7 +78,7 @@ def _session_with(model: type[Principal], kind: str) -> Executable:
     )
 
 
-_SESSION_WITH = {kind: _session_with(model, kind) for kind, model in PRINCIPALS.items()}
+_SESSION_WITH = {kind: _session_with(model) for kind, model in PRINCIPALS.items()}
 
 
 def resume_session(
@@ -119,7 +118,7 @@ def end_session(db: Session, token: str) -> None:
 def end_all_sessions(db: Session, principal: Any) -> None:
     db.execute(
         delete(LoginSession).where(
-            LoginSession.principal_type == kind_of(principal),
+            LoginSession.principal_type == principal.person_kind,
             LoginSession.principal_id == principal.id,
         )
     )

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..content.policies import PolicyVersion
-from ..models import Acceptance, Parent, Pupil, SchoolClass, Staff
+from ..models import Acceptance, Parent, PersonKind, Pupil, SchoolClass, Staff
 from . import audit, mail
 from .acceptance import Entry, Outcome, Signature, record_and_commit
 from .agreements import (
@@ -27,7 +27,6 @@ from .agreements import (
     WITHDRAW,
     Part,
     Rule,
-    kind_of,
     last_signed_version,
 )
 
@@ -110,7 +109,7 @@ def sign_for_family(
     entries = [
         Entry.to(
             part.rule.in_force,
-            subject_type=kind_of(part.subject),
+            subject_type=part.subject.person_kind,
             subject_id=part.subject.id,
             acting_as=part.part,
             talked_through=True if part.part in (PARENT, COUNTERSIGN) else None,
@@ -150,7 +149,7 @@ def sign_own(
 ) -> list[Outcome]:
     """A pupil (in their own words) or a member of staff (with their name) agrees to their own
     agreement."""
-    kind = kind_of(person)
+    kind = person.person_kind
     entry = Entry.to(part.rule.in_force, subject_type=kind, subject_id=person.id, acting_as=SELF)
     signature = Signature(
         actor_type=kind, actor_id=person.id, signed_name=signed_name, remark=own_words
@@ -180,13 +179,13 @@ def record_for(
 ) -> list[Outcome]:
     """A member of staff records agreements someone gave on a paper slip or in person; the
     records name the member of staff and how the agreement reached them."""
-    kind = kind_of(person)
+    kind = person.person_kind
     entries = [
         Entry.to(part.rule.in_force, subject_type=kind, subject_id=person.id, acting_as=part.part)
         for part in parts
     ]
     signature = Signature(
-        actor_type="staff",
+        actor_type=PersonKind.STAFF,
         actor_id=staff.id,
         method=method,
         signed_name=signed_name,
@@ -215,7 +214,7 @@ def withdraw_for(db: Session, staff: Staff, person: Any, part: Part, remark: str
     if done_by is None:
         raise ValueError("only an agreement that stands can be withdrawn")
     entry = Entry(
-        subject_type=kind_of(person),
+        subject_type=person.person_kind,
         subject_id=person.id,
         acting_as=part.part,
         policy_version_id=done_by.policy_version_id,
@@ -234,7 +233,9 @@ def withdraw_for(db: Session, staff: Staff, person: Any, part: Part, remark: str
             records=[outcome.record.id for outcome in outcomes],
         )
 
-    signature = Signature(actor_type="staff", actor_id=staff.id, method="in-person", remark=remark)
+    signature = Signature(
+        actor_type=PersonKind.STAFF, actor_id=staff.id, method="in-person", remark=remark
+    )
     return record_and_commit(db, person.school_id, [entry], signature, then=log)
 
 
@@ -273,5 +274,7 @@ def record_slips(
             records=[outcome.record.id for outcome in outcomes if outcome.new],
         )
 
-    signature = Signature(actor_type="staff", actor_id=staff.id, method="paper", remark=remark)
+    signature = Signature(
+        actor_type=PersonKind.STAFF, actor_id=staff.id, method="paper", remark=remark
+    )
     return record_and_commit(db, school_class.school_id, entries, signature, then=log)

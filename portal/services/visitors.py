@@ -15,9 +15,9 @@ from operator import attrgetter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Staff, Visitor, utcnow
+from ..content.calendar import utcnow
+from ..models import LEADS, Staff, Visitor
 from . import audit
-from .on_behalf import LEADS
 
 
 def may_manage(staff: Staff) -> bool:

@@ -6,7 +6,6 @@ another site engine touches this package alone.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from pathlib import Path
 from typing import cast
@@ -20,6 +19,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
+from portal.content.calendar import school_today
 from portal.content import Content, ContentErrors, load_content, load_lessons
 from portal.content.brand import Brand, site_css
 from portal.content.glossary import abbreviation_lines
@@ -84,7 +84,7 @@ class EsafetyPlugin(BasePlugin[EsafetyConfig]):
             return files
         # Pages state every version's dates and the reader's browser shows what is in force on
         # the reader's day; the build day only decides what a browser without scripts shows.
-        pages = site_pages(self.content, build_day(), self.portal_url)
+        pages = site_pages(self.content, school_today(), self.portal_url)
         for src_uri, markdown in pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 raise PluginError(
@@ -163,11 +163,6 @@ def _version_own_files(config: MkDocsConfig, brand: Brand) -> None:
     for key in ("logo", "favicon"):
         if config.theme.get(key) in generated:
             config.theme[key] = versioned(config.theme[key])
-
-
-def build_day() -> dt.date:
-    """The day the site is built on (a test sets it)."""
-    return dt.date.today()
 
 
 def _badge_uri(badge: Path) -> str:

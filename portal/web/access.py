@@ -8,8 +8,10 @@ from typing import Any, TypeVar
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
-ROLES = ("pupil", "parent", "staff", "ict_lead", "admin")
-STAFF = ("staff", "ict_lead", "admin")
+from ..models import PersonKind, StaffRole
+
+ROLES = (PersonKind.PUPIL, PersonKind.PARENT, *StaffRole)
+STAFF = tuple(StaffRole)
 PUBLIC = "public"
 View = TypeVar("View", bound=Callable[..., Any])
 

@@ -21,7 +21,8 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from wtforms import HiddenField
 
-from ..models import Pupil, Staff, utcnow
+from ..content.calendar import utcnow
+from ..models import Pupil, Staff
 from ..services import accounts, held_uploads
 from ..services.roster import Plan, PlanOutdated, Roster, import_previewed, plan_import, read_roster
 from ..services.roster.columns import documented_columns

@@ -11,11 +11,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..models import PersonKind
 from ..services import agreement_history, agreements, on_behalf, refusals, signing
 from ..services import visitors as visitor_service
 from ..services.acceptance import METHODS
 from .access import STAFF, allow
-from .agreement_records import KIND_LABELS, PART_LABELS, bp, person_in_school
+from .agreement_records import KIND_HEADINGS, PART_LABELS, bp, person_in_school
 from .agreements import all_rules
 from .database import get_db
 from .forms import choices, strip
@@ -122,7 +123,7 @@ def person(kind: str, person_id: int):
         "agreement_records/person.html",
         person=person,
         kind=kind,
-        kind_label=KIND_LABELS[kind] or person.kind.capitalize(),
+        kind_label=person.kind.capitalize() if kind == PersonKind.VISITOR else KIND_HEADINGS[kind],
         parts=parts,
         to_do=to_do,
         form=form,

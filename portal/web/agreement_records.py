@@ -12,20 +12,21 @@ from typing import Any
 from flask import Blueprint, abort, request
 from flask_login import current_user
 
-from ..models import SchoolClass
-from ..services import agreements, parents
-from ..services.agreements import COUNTERSIGN, PARENT, SELF, SUBJECTS, Rule
+from ..content.policies import AUDIENCE_LABELS
+from ..models import KIND_LABELS, PEOPLE, PersonKind, SchoolClass
+from ..services import parents
+from ..services.agreements import COUNTERSIGN, PARENT, SELF, Rule
 from .database import get_db
 from .ids import record_id
 
 bp = Blueprint("agreement_records", __name__, url_prefix="/agreements")
-LEADS = ("ict_lead", "admin")
 PART_LABELS = {
     SELF: "their own signature",
     PARENT: "a parent or carer, for the child",
     COUNTERSIGN: "a parent's or carer's countersignature",
 }
-KIND_LABELS = {"pupil": "Pupil", "parent": "Parent or carer", "staff": "Staff", "visitor": ""}
+# A person's kind at the head of their page, or under their name in a list.
+KIND_HEADINGS = {kind: label.capitalize() for kind, label in KIND_LABELS.items()}
 
 
 # --- Choosing an agreement -------------------------------------------------------------------
@@ -44,7 +45,7 @@ def rule_key(rule: Rule) -> str:
 def rule_label(rule: Rule) -> str:
     if len(rule.policy.accepted_by) == 1:
         return rule.policy.title
-    return f"{rule.policy.title} ({agreements.AUDIENCE_LABELS[rule.audience.key]})"
+    return f"{rule.policy.title} ({AUDIENCE_LABELS[rule.audience.key]})"
 
 
 def chosen_rule(rules: list[Rule]) -> Rule:
@@ -59,7 +60,7 @@ def school_classes_here() -> list[SchoolClass]:
 
 
 def chosen_class(rule: Rule | None = None) -> SchoolClass | None:
-    if rule is not None and rule.audience.subject not in ("pupil", "parent"):
+    if rule is not None and rule.audience.subject not in (PersonKind.PUPIL, PersonKind.PARENT):
         return None
     class_id = request.values.get("class_id", type=record_id)
     if not class_id:
@@ -75,7 +76,7 @@ def list_filters(rule: Rule, school_class: SchoolClass | None, **more: Any) -> d
 
 
 def person_in_school(kind: str, person_id: int) -> Any:
-    model = SUBJECTS.get(kind) or abort(404)
+    model = PEOPLE.get(kind) or abort(404)
     person: Any = get_db().get(model, person_id)
     if person is None or person.school_id != current_user.school_id:
         abort(404)

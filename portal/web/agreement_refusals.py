@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from ..services import refusals
 from .access import STAFF, allow
-from .agreement_records import KIND_LABELS, PART_LABELS, bp
+from .agreement_records import KIND_HEADINGS, PART_LABELS, bp
 from .database import get_db
 from .policies import content
 
@@ -33,5 +33,5 @@ def refusal_list():
         lines=lines,
         days=refusals.RECENT.days,
         part_labels=PART_LABELS,
-        kind_labels=KIND_LABELS,
+        kind_labels=KIND_HEADINGS,
     )

@@ -10,13 +10,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from ..models import Parent, School, SchoolClass
+from ..models import LEADS, Parent, School, SchoolClass
 from ..services import agreements, exports, on_behalf, reminders
 from ..services.agreements import STATUSES, Rule
 from ..services.tokens import TOKEN_MARK
 from .access import allow
 from .agreement_records import (
-    LEADS,
     bp,
     chosen_class,
     chosen_rule,

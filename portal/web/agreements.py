@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from ..content.languages import language_name
 from ..content.policies import PolicyVersion
-from ..models import Acceptance
+from ..models import LEADS, PEOPLE, Acceptance, PersonKind
 from ..services import agreements, on_behalf
 from ..services.agreements import Rule
 from ..services.signing import and_list, shown_key
@@ -93,12 +93,12 @@ def sign(policy: str):
     found = content().policy(policy)
     if found is None or not found.accepted_by:
         abort(404)
-    if current_user.role == "parent":
+    if current_user.role == PersonKind.PARENT:
         return redirect(url_for("agreements.family", _anchor=f"policy-{policy}"))
     rules = [rule for rule in all_rules() if rule.policy.slug == policy]
     if any(rule.applies_to(current_user.principal) for rule in rules):
         return redirect(url_for("agreements.mine"))
-    if current_user.role in ("ict_lead", "admin"):  # who has signed it, rather
+    if current_user.role in LEADS:  # who has signed it, rather
         return redirect(url_for("agreement_records.status", agreement=policy))
     flash(f"The {found.title} is not one you sign. Here is what you do sign.")
     return redirect(url_for("agreements.mine"))
@@ -122,14 +122,14 @@ def who_did(record: Acceptance) -> str:
     with how the agreement reached them."""
     if (
         current_user.is_authenticated
-        and record.actor_type == agreements.kind_of(current_user.principal)
+        and record.actor_type == current_user.principal.person_kind
         and record.actor_id == current_user.principal.id
     ):
         return "you"
-    model = agreements.SUBJECTS.get(record.actor_type)
+    model = PEOPLE.get(record.actor_type)
     actor: Any = get_db().get(model, record.actor_id) if model else None
     name = actor.name if actor is not None else "someone who has left"
-    if record.actor_type == "staff":
+    if record.actor_type == PersonKind.STAFF:
         how = {"paper": "from a paper slip", "in-person": "in person"}.get(record.method, "")
         return f"{name} at school, {how}".rstrip(", ")
     return name

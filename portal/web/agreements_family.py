@@ -168,7 +168,7 @@ def _minds(parent: Parent, cards: list[Card]) -> list[Mind]:
             if part.done and not own:
                 continue  # agreed by the other carer, or by the school from a slip
             about = "for yourself" if card.person is parent else f"for {part.subject.first_name}"
-            key = f"{part.rule.policy.slug}:{agreements.kind_of(part.subject)}:{part.subject.id}"
+            key = f"{part.rule.policy.slug}:{part.subject.person_kind}:{part.subject.id}"
             found.append(Mind(f"{key}:{part.part}", part, about, own))
     return found
 

@@ -131,9 +131,7 @@ def _own_page(
     earlier = None
     if part is not None:
         form.shown.data = no_form.said_no_to.data = shown_key(part.rule)
-        earlier = agreements.last_signed_version(
-            db, part.rule, agreements.kind_of(person), person.id
-        )
+        earlier = agreements.last_signed_version(db, part.rule, person.person_kind, person.id)
     signed = [p for p in agreements.parts_about(db, rules, person) if p.part == SELF and p.done]
     page = render_template(
         "agreements/mine_pupil.html" if is_pupil else "agreements/mine_staff.html",

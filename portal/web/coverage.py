@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from ..models import Pupil, School
+from ..models import LEADS, Pupil, School
 from ..services import consents, coverage, exports
 from ..services.agreements import Rule
 from ..services.coverage import Column, Period
@@ -30,7 +30,6 @@ def _names() -> dict:
     return {"levels": coverage.LEVELS, "photo_purposes": consents.PURPOSES}
 
 
-LEADS = ("ict_lead", "admin")
 COLUMN_KINDS = ("year", "class")
 
 

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from ..models import Parent, Pupil
+from ..models import LEADS, Parent, Pupil
 from ..services.parent_record import parent_record
 from .access import allow
 from .database import get_db, log_access
@@ -23,7 +23,6 @@ from .policies import today
 
 bp = Blueprint("data_requests", __name__, url_prefix="/data-requests")
 
-LEADS = ("ict_lead", "admin")
 SHOWN = 50  # people listed for one search
 
 

@@ -7,8 +7,9 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..content.policies import AUDIENCE_LABELS
+from ..models import LEADS, StaffRole
 from ..services import overview, refusals
-from ..services.agreements import AUDIENCE_LABELS
 from .access import STAFF, allow, public
 from .agreement_records import rule_key
 from .agreement_refusals import sees_refusals
@@ -40,32 +41,37 @@ STAFF_LINKS = (
         "admin.people",
         "People and locked accounts",
         "Staff and pupils; unlock an account that is paused.",
-        ("admin", "ict_lead"),
+        LEADS,
     ),
-    ("admin.roster", "Import the roster", "Pupils, parents and staff from your MIS.", ("admin",)),
+    (
+        "admin.roster",
+        "Import the roster",
+        "Pupils, parents and staff from your MIS.",
+        (StaffRole.ADMIN,),
+    ),
     (
         "parents.letters",
         "Letters with sign-in codes",
         "For parents and carers the school has no email address for.",
-        ("admin", "ict_lead"),
+        LEADS,
     ),
     (
         "agreement_records.status",
         "Who has signed",
         "Agreements by policy and class; remind families; CSV and printable lists.",
-        ("ict_lead", "admin"),
+        LEADS,
     ),
     (
         "coverage.dashboard",
         "What has been taught and learnt",
         "Coverage by strand, year group and class; gaps; the report for governors.",
-        ("ict_lead", "admin"),
+        LEADS,
     ),
     (
         "data_requests.index",
         "Copies of people's data",
         "Everything held about a pupil or a parent or carer, for a subject access request.",
-        ("ict_lead", "admin"),
+        LEADS,
     ),
     (
         "agreement_records.class_slips",
@@ -93,8 +99,6 @@ REFUSALS_LINK = (
     "Refusals and withdrawals",
     f"Who said no to an agreement, or took one back, in the last {refusals.RECENT.days} days.",
 )
-# Who sees the figures at a glance: those who may open the pages the figures link to.
-LEADS = ("ict_lead", "admin")
 
 
 @bp.get("/")

@@ -18,12 +18,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..content import Content, ContentErrors, load_content
+from ..content.calendar import local_time, school_today
 from ..content.diff import readable_diff
 from ..content.glossary import abbreviation_lines
 from ..content.loader import folder_state
 from ..content.policies import PolicyVersion
 from ..content.render import render_markdown
-from ..services import agreements, audit
+from ..services import audit
 from ..services import catalogue as catalogues
 from ..services.catalogue import Catalogue
 from ..services.policy_records import ChangedVersionError
@@ -171,7 +172,7 @@ def content() -> Content:
 
 
 def today() -> dt.date:
-    return agreements.school_today()
+    return school_today()
 
 
 def policy_html(version: PolicyVersion, top: int = 2) -> Markup:
@@ -208,5 +209,5 @@ def local_time_filter(value: dt.datetime | None) -> str:
     """A UTC time from the database as people in England read it: 23 November 2026, 18:40."""
     if value is None:
         return ""
-    local = agreements.local_time(value)
+    local = local_time(value)
     return f"{local.day} {local:%B %Y}, {local:%H:%M}"

@@ -22,7 +22,8 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
-from ..models import ClassSignIn, SchoolClass, utcnow
+from ..content.calendar import utcnow
+from ..models import ClassSignIn, SchoolClass
 from ..services import classroom, pupil_accounts
 from ..services.pictures import PICTURES, TO_CHOOSE, is_a_choice, uses_pictures
 from .access import STAFF, allow, public

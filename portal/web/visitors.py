@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..models import Visitor
-from ..services import agreements, on_behalf
+from ..models import LEADS, Visitor
+from ..services import agreements
 from ..services import visitors as visitor_service
 from ..services.agreements import Rule
 from .access import STAFF, allow
@@ -88,7 +88,7 @@ def _visitor_to_manage(person_id: int) -> Visitor:
 
 
 @bp.post("/people/visitor/<int:person_id>/left")
-@allow(*on_behalf.LEADS)
+@allow(*LEADS)
 def visitor_left(person_id: int):
     """They no longer come in: kept, with their records, but no longer counted as not signed."""
     visitor = _visitor_to_manage(person_id)
@@ -101,7 +101,7 @@ def visitor_left(person_id: int):
 
 
 @bp.post("/people/visitor/<int:person_id>/back")
-@allow(*on_behalf.LEADS)
+@allow(*LEADS)
 def visitor_back(person_id: int):
     """Undo "Mark as left"."""
     visitor = _visitor_to_manage(person_id)

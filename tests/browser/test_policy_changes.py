@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from portal.cli import main
 from portal.content import load_content
-from portal.services.agreements import school_today
+from portal.content.calendar import school_today
 from tests.browser.conftest import PHONE
 from tests.browser.test_agreements import sign_in_staff
 from tests.browser.test_page_widths import agree_as_staff, sign_in_as_teacher

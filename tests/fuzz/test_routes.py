@@ -16,6 +16,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
+from portal.content import calendar
 from portal.models import LoginSession, Visitor
 from portal.services import agreements, classroom, held_uploads, lessons, links
 from portal.services.acceptance import Entry, Signature, record_and_commit
@@ -191,7 +192,7 @@ class World:
 
     def _sign_for(self, parent, children) -> None:
         """The parent has agreed for `children`, so withdrawing has something to withdraw."""
-        rules = agreements.rules(catalogue_of(self.app), agreements.school_today())
+        rules = agreements.rules(catalogue_of(self.app), calendar.school_today())
         entries = [
             Entry.to(p.rule.in_force, "pupil", p.subject.id, p.part)
             for p in agreements.parts_to_sign(self.db, rules, parent)

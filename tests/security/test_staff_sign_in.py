@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import update
 
-from portal.models import LoginSession, utcnow
+from portal.content.calendar import utcnow
+from portal.models import LoginSession
 from tests.factories import make_school, make_staff, sign_in_as
 
 PASSWORD = "correct horse battery staple"

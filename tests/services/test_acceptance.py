@@ -16,7 +16,8 @@ from sqlalchemy.exc import DBAPIError
 from portal import create_app, ledger_guard
 from portal.cli import main
 from portal.content import load_content
-from portal.models import Acceptance, AcceptanceChain, PolicyVersionRecord, utcnow
+from portal.content.calendar import utcnow
+from portal.models import Acceptance, AcceptanceChain, PolicyVersionRecord
 from portal.services.acceptance import (
     GENESIS,
     Entry,

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from portal.content import load_content
+from portal.content.calendar import school_year_start
 from portal.content.policies import ACCEPTED_BY
 from portal.services import agreements
 from portal.services.acceptance import Entry, Signature, append
@@ -16,10 +17,8 @@ from portal.services.agreements import (
     COUNTERSIGN,
     PARENT,
     SELF,
-    kind_of,
     parts_about,
     rules,
-    school_year_start,
 )
 from portal.services.catalogue import build
 from portal.services.policy_records import record_versions, recorded
@@ -90,7 +89,7 @@ def sign(db, school, rule, subject, part, actor, when=IN_AUTUMN, version_id=None
         school.id,
         [
             Entry(
-                kind_of(subject),
+                subject.person_kind,
                 subject.id,
                 part,
                 version_id or rule.current_id,
@@ -98,7 +97,7 @@ def sign(db, school, rule, subject, part, actor, when=IN_AUTUMN, version_id=None
                 action=action,
             )
         ],
-        Signature(kind_of(actor), actor.id),
+        Signature(actor.person_kind, actor.id),
         now=when,
     )
     db.commit()
@@ -344,7 +343,7 @@ def test_a_parent_with_children_in_two_classes_is_counted_once(app, db, school):
 
 
 def test_people_who_left_are_not_counted(app, db, school):
-    from portal.models import utcnow
+    from portal.content.calendar import utcnow
 
     make_pupil(db, school, year_group=8)
     make_pupil(db, school, year_group=8, left_at=utcnow())

@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import delete, select
 
+from portal.content.calendar import school_today
 from portal.models import LessonDone, OutcomeProgress, QuizAttempt
 from portal.services import coverage
-from portal.services.agreements import school_today
 from tests.factories import CurriculumTree, true_false
 
 

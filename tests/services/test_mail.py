@@ -23,7 +23,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from portal.cli import main
-from portal.models import OutboxMessage, utcnow
+from portal.content.calendar import utcnow
+from portal.models import OutboxMessage
 from portal.services import mail
 from portal.services.mail import (
     FileTransport,

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from portal.cli import main
+from portal.content.calendar import utcnow
 from portal.db import Base
 from portal.models import (
     Acceptance,
@@ -32,7 +33,6 @@ from portal.models import (
     ReminderSent,
     Staff,
     Visitor,
-    utcnow,
 )
 from portal.services import coverage
 from portal.services.acceptance import Entry, Signature, record_and_commit, verify_chains

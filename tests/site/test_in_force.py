@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from portal.content import calendar
 from portal.content import load_content
 from portal.content.pages import site_pages
 from portal.services import agreements
@@ -201,4 +202,4 @@ def test_the_browser_uses_the_portals_clock(instant):
         "console.log(JSON.stringify(inForce.schoolToday(new Date(process.argv[1]))));",
         instant.isoformat() + "Z",
     )
-    assert day == agreements.school_today(instant).isoformat()
+    assert day == calendar.school_today(instant).isoformat()

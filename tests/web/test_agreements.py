@@ -12,6 +12,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal import create_app
+from portal.content import calendar
 from portal.models import (
     Acceptance,
     AuditEvent,
@@ -107,7 +108,7 @@ def sign_family(client, children, name="Sara Carer", **extra):
 
 
 def current(app, slug: str):
-    return catalogue_of(app).content.policy(slug).current(agreements.school_today())
+    return catalogue_of(app).content.policy(slug).current(calendar.school_today())
 
 
 def version_id(db, slug: str, version: str) -> int:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from portal.models import ClassSignIn, Pupil, utcnow
+from portal.content.calendar import utcnow
+from portal.models import ClassSignIn, Pupil
 from portal.services.pictures import PICTURES, picture_password_hash
 from portal.services.tokens import token_hash
 from tests.factories import make_class, make_pupil, make_school, make_staff, sign_in_as

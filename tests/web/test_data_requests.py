@@ -12,6 +12,7 @@ import re
 import pytest
 from sqlalchemy import delete, select
 
+from portal.content.calendar import utcnow
 from portal.models import (
     AuditEvent,
     ImageConsent,
@@ -19,7 +20,6 @@ from portal.models import (
     ParentLink,
     PolicyVersionRecord,
     ReminderSent,
-    utcnow,
 )
 from portal.services import audit
 from portal.services.acceptance import Entry, Signature, record_and_commit

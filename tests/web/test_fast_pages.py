@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import event, select, update
 
 from portal import create_app
-from portal.models import LoginSession, utcnow
+from portal.content.calendar import utcnow
+from portal.models import LoginSession
 from portal.wsgi import site_app
 from tests.factories import LESSON_BODY, CurriculumTree, make_class, make_pupil, make_school
 from tests.factories import sign_in_as as start_signed_in

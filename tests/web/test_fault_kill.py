@@ -22,8 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select, text
 
+from portal.content import calendar
 from portal.db import Base
-from portal.models import Acceptance, AuditEvent, OutboxMessage, Parent, Pupil
+from portal.models import PEOPLE, Acceptance, AuditEvent, OutboxMessage, Parent, Pupil
 from portal.models import PolicyVersionRecord as PolicyVersion
 from portal.services import agreements
 from portal.services.acceptance import Entry, Signature, append, verify_chains
@@ -77,7 +78,7 @@ def seed_families(app, db) -> list[dict]:
             }
         )
     db.commit()
-    rules = agreements.rules(catalogue_of(app), agreements.school_today())
+    rules = agreements.rules(catalogue_of(app), calendar.school_today())
     (junior_rule,) = [rule for rule in rules if rule.policy.slug == "pupil-aup-7-11"]
     for family in families:  # one transaction: the children signed in class last week
         entry = Entry.to(junior_rule.in_force, "pupil", family["junior"], SELF)
@@ -218,7 +219,7 @@ def policy_ids(db) -> dict[tuple[str, str], int]:
 
 def assert_two_part_agreements_complete(app, db) -> None:
     """The school's own counts agree: every child's agreements and every parent's are done."""
-    rules = agreements.rules(catalogue_of(app), agreements.school_today())
+    rules = agreements.rules(catalogue_of(app), calendar.school_today())
     school_id = db.scalar(select(Parent.school_id).limit(1))
     expected = {"parent-agreement": "signed", "pupil-aup-4-7": "signed"}
     expected["pupil-aup-7-11"] = "countersigned"
@@ -255,7 +256,7 @@ def assert_database_sound(db) -> None:
         (Acceptance.subject_type, Acceptance.subject_id),
         (Acceptance.actor_type, Acceptance.actor_id),
     )
-    for kind, model in agreements.SUBJECTS.items():  # the records' people, who have no key
+    for kind, model in PEOPLE.items():  # the records' people, who have no key
         for kind_column, id_column in people:
             orphans = db.scalar(
                 select(func.count())

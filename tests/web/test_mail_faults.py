@@ -26,7 +26,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from portal.models import OutboxMessage, utcnow
+from portal.content.calendar import utcnow
+from portal.models import OutboxMessage
 from portal.services import mail
 from portal.services.mail import deliver_pending, transport_from_url
 from portal.web.mailer import start_mail_thread

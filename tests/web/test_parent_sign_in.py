@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import AuditEvent, LinkToken, LoginSession, OutboxMessage, utcnow
+from portal.content.calendar import utcnow
+from portal.models import AuditEvent, LinkToken, LoginSession, OutboxMessage
 from portal.services import parents, tokens
 from portal.services.tokens import new_letter_code, normalise_letter_code, token_hash
 from tests.factories import make_class, make_parent, make_pupil, make_school, make_staff, sign_in_as

@@ -8,7 +8,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import AuditEvent, Pupil, utcnow
+from portal.content.calendar import utcnow
+from portal.models import AuditEvent, Pupil
 from portal.services.passwords import verify_password
 from portal.services.pupil_accounts import WORDS, letters, new_password, new_username
 from tests.factories import (

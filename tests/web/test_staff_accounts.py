@@ -9,7 +9,8 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from portal.models import AuditEvent, OutboxMessage, utcnow
+from portal.content.calendar import utcnow
+from portal.models import AuditEvent, OutboxMessage
 from tests.factories import make_pupil, make_school, make_staff, sign_in_as
 from tests.mailbox import sent_body
 

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from portal.content.calendar import school_today
 from portal.services import overview, reminders
-from portal.services.agreements import school_today
 from portal.web.agreements import all_rules
 from tests.factories import (
     accept_own_agreements,

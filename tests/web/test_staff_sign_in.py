@@ -72,7 +72,7 @@ def test_a_password_change_ends_sessions_elsewhere(app, client, db, teacher):
 
 def test_a_member_of_staff_who_left_is_signed_out_at_once(app, client, db, teacher):
     sign_in_with_password(client, teacher)
-    from portal.models import utcnow
+    from portal.content.calendar import utcnow
 
     teacher.left_at = utcnow()
     db.commit()

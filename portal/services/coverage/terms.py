@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, case
 from sqlalchemy.orm import InstrumentedAttribute
 
+from ...content.calendar import day_before, format_day, school_year_start, term_start, utc_midnight
 from ...models import OutcomeProgress
-from ..agreements import _utc_midnight as utc_midnight
-from ..agreements import school_year_start
 
 LEVELS = {"not-taught": "Not taught", "taught": "Taught", "secure": "Secure"}
 
@@ -27,28 +26,25 @@ class Period:
     began: dt.date | None = None  # the first day, as the school's calendar shows it
 
 
-def _term_start(day: dt.date) -> dt.date:
-    """Autumn from 1 September, spring from 1 January, summer from 1 April."""
-    if day.month >= 9:
-        return dt.date(day.year, 9, 1)
-    return dt.date(day.year, 4 if day.month >= 4 else 1, 1)
-
-
 def periods(today: dt.date) -> dict[str, Period]:
-    term = _term_start(today)
-    last_term = _term_start(term - dt.timedelta(days=1))
+    term = term_start(today)
+    last_term = term_start(day_before(term))
     year = school_year_start(today)
     return {
         period.key: period
         for period in (
             Period("all", "Everything so far"),
             Period(
-                "year", f"This school year (from {year:%-d %B %Y})", utc_midnight(year), None, year
+                "year",
+                f"This school year (from {format_day(year)})",
+                utc_midnight(year),
+                None,
+                year,
             ),
-            Period("term", f"This term (from {term:%-d %B %Y})", utc_midnight(term), None, term),
+            Period("term", f"This term (from {format_day(term)})", utc_midnight(term), None, term),
             Period(
                 "last-term",
-                f"Last term ({last_term:%-d %B} to {term - dt.timedelta(days=1):%-d %B %Y})",
+                f"Last term ({last_term:%-d %B} to {format_day(day_before(term))})",
                 utc_midnight(last_term),
                 utc_midnight(term),
                 last_term,
@@ -58,7 +54,7 @@ def periods(today: dt.date) -> dict[str, Period]:
 
 
 def until(moment: dt.datetime) -> Period:
-    return Period("until", f"Up to {moment:%-d %B %Y}", None, moment)
+    return Period("until", f"Up to {format_day(moment)}", None, moment)
 
 
 def _within(period: Period, when: InstrumentedAttribute[dt.datetime | None]) -> ColumnElement[bool]:

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ...models import ClassTeacher, Parent, ParentLink, Pupil, SchoolClass, Staff, utcnow
+from ...content.calendar import utcnow
+from ...models import ClassTeacher, Parent, ParentLink, Pupil, SchoolClass, Staff
 from .. import audit
 from ..sessions import end_all_sessions
 from .columns import PUPILS

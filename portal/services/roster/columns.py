@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ...models import StaffRole
+
 PUPILS = "pupils"
 STAFF = "staff"
 CONTACTS_PER_PUPIL = 3
@@ -92,12 +94,11 @@ STAFF_COLUMNS = (
 
 # What a role cell may say (matched like headers), and the role it gives.
 STAFF_ROLES = {
-    "staff": "staff",
-    "ict lead": "ict_lead",
-    "admin": "admin",
-    "school admin": "admin",
+    "staff": StaffRole.STAFF,
+    "ict lead": StaffRole.ICT_LEAD,
+    "admin": StaffRole.ADMIN,
+    "school admin": StaffRole.ADMIN,
 }
-ROLE_LABELS = {"staff": "staff", "ict_lead": "ICT lead", "admin": "school admin"}
 
 
 def contact_key(number: int, field: str) -> str:

@@ -15,8 +15,9 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Generic, TypeVar
 
+from ...models import ROLE_LABELS
 from ...years import year_label
-from .columns import PUPILS, ROLE_LABELS, STAFF
+from .columns import PUPILS, STAFF
 from .rows import RowError
 
 ADDED, CHANGED, LEFT = "added", "changed", "left"

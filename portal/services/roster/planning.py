@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models import Pupil, SchoolClass, Staff
-from .columns import PUPILS, ROLE_LABELS, STAFF
+from ...models import ROLE_LABELS, Pupil, SchoolClass, Staff, StaffRole
+from .columns import PUPILS, STAFF
 from .plan import Change, Child, ClassState, ParentState, Plan, PupilState, StaffState, in_order
 from .reading import Roster
 from .records import (
@@ -216,7 +216,7 @@ def _locks_out(by: Staff, rows: list[StaffRow], header_line: int) -> list[RowErr
                 "left and sign you out. Add yourself with the role admin.",
             )
         ]
-    if row.role != "admin":
+    if row.role != StaffRole.ADMIN:
         return [
             RowError(
                 row.line,
