@@ -202,12 +202,13 @@ def _build(config: dict[str, Any]):
 def record_versions_again(app) -> None:
     """Record the published versions again in a database emptied (or filled) since, and serve
     them under the ids it holds, from the policies the app loaded when it was built."""
-    live = runtime(app).catalogue
+    parts = runtime(app)
+    live = parts.catalogue
     try:
-        with runtime(app).sessions() as db:
+        with parts.sessions() as db:
             live.current = catalogue.build(db, live.current.content, live.current.fingerprint)
     finally:
-        runtime(app).engine.dispose()
+        parts.engine.dispose()
 
 
 @pytest.fixture
