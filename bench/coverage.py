@@ -47,6 +47,7 @@ from portal.models import (
     Staff,
 )
 from portal.services import coverage
+from portal.web.runtime import runtime
 
 PROJECT = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT / "bench" / "results"
@@ -582,7 +583,7 @@ def time_pages(url: str, runs: int, warmup: int) -> list[Timing] | None:
         }
     )
     timings = []
-    with app.extensions["esafety.sessions"]() as db:
+    with runtime(app).sessions() as db:
         chosen = subjects(db)
     for subject in chosen:
         client = app.test_client()
@@ -613,7 +614,7 @@ def time_pages(url: str, runs: int, warmup: int) -> list[Timing] | None:
                 continue
             timings.append(measure(name, get, runs, warmup, f"{size / 1024:,.0f} KiB"))
             print(f"  {name}: {timings[-1].median * 1000:.0f} ms", flush=True)
-    app.extensions["esafety.engine"].dispose()
+    runtime(app).engine.dispose()
     return timings
 
 
@@ -623,13 +624,11 @@ def sign_in_lead(app, school_id: int) -> str:
     from portal.services import acceptance, agreements
     from portal.services.sessions import start_session
 
-    with app.extensions["esafety.sessions"]() as db:
+    with runtime(app).sessions() as db:
         lead = db.scalar(
             select(Staff).where(Staff.school_id == school_id, Staff.role == "ict_lead")
         )
-        rules = agreements.rules(
-            app.extensions["esafety.catalogue"].current, agreements.school_today()
-        )
+        rules = agreements.rules(runtime(app).catalogue.current, agreements.school_today())
         entries = [
             acceptance.Entry.to(part.rule.in_force, "staff", lead.id, part.part)
             for part in agreements.parts_to_sign(db, rules, lead)

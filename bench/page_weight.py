@@ -29,7 +29,7 @@ from portal.migrate import upgrade
 from portal.models import Parent, Pupil
 from portal.services.demo import reset_demo_school
 from portal.services.sessions import start_session
-from portal.web.policies import record_policy_versions
+from portal.web.runtime import runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -68,9 +68,9 @@ def prepare(url: str, env: dict[str, str]) -> dict[str, tuple[str, str]]:
         }
         | {"DATABASE_URL": url}
     )
-    record_policy_versions(app)
-    db = app.extensions["esafety.sessions"]()
-    curriculum = app.extensions["esafety.curriculum"]
+    runtime(app).catalogue.record_now()
+    db = runtime(app).sessions()
+    curriculum = runtime(app).curriculum
     reset_demo_school(db, curriculum)
     db.commit()
     parent = db.scalars(select(Parent).order_by(Parent.id)).first()
@@ -82,7 +82,7 @@ def prepare(url: str, env: dict[str, str]) -> dict[str, tuple[str, str]]:
         "site home page": ("/", ""),
     }
     db.close()
-    app.extensions["esafety.engine"].dispose()
+    runtime(app).engine.dispose()
     return pages
 
 

@@ -22,6 +22,7 @@ from portal.models import School, Staff
 from portal.services import agreements
 from portal.services.acceptance import Entry, Signature, record_and_commit
 from portal.services.passwords import hash_password
+from portal.web.runtime import runtime
 
 PASSWORD = "benchmark staff password"
 
@@ -29,7 +30,7 @@ PASSWORD = "benchmark staff password"
 def seed(url: str, staff: int) -> None:
     upgrade(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True})
-    db = app.extensions["esafety.sessions"]()
+    db = runtime(app).sessions()
     school = School(name="Bench School", slug=f"bench-{int(time.time())}")
     db.add(school)
     db.flush()
@@ -46,7 +47,7 @@ def seed(url: str, staff: int) -> None:
     )
     db.commit()
     # They have accepted the staff agreement, so "signed in" measures the home page.
-    rules = agreements.rules(app.extensions["esafety.catalogue"].current, agreements.school_today())
+    rules = agreements.rules(runtime(app).catalogue.current, agreements.school_today())
     for person in db.scalars(select(Staff).where(Staff.school_id == school.id)).all():
         entries = [
             Entry.to(p.rule.in_force, "staff", person.id, p.part)

@@ -23,6 +23,7 @@ from quiz_load import PASSWORD, seed
 from sqlalchemy import event
 
 from portal import create_app
+from portal.web.runtime import runtime
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BASE = "https://localhost"
@@ -105,9 +106,9 @@ def main() -> None:
         app = create_app(
             {"DATABASE_URL": url, "SECRET_KEY": "profile " * 6, "RATELIMIT_ENABLED": False}
         )
-        seen = statements(app.extensions["esafety.engine"])
+        seen = statements(runtime(app).engine)
         client = signed_in_pupil(app)
-        curriculum = app.extensions["esafety.curriculum"]
+        curriculum = runtime(app).curriculum
         lesson = curriculum.lessons_for(curriculum.band_of_year(3).id)[0]
         measure(client, f"/lessons/{lesson.id}/1", args.requests, seen)
         page = client.get(f"/lessons/{lesson.id}/1", base_url=BASE).get_data(as_text=True)
@@ -129,7 +130,7 @@ def main() -> None:
         ):
             cpu = cpu_ms(who, path, args.requests)
             print(f"   {name:18} {cpu:6.2f} ms  {hello / cpu:5.2f} x")
-        app.extensions["esafety.engine"].dispose()
+        runtime(app).engine.dispose()
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from portal.migrate import upgrade
 from portal.models import Pupil, School, SchoolClass
 from portal.services.passwords import hash_password
 from portal.startup import has_wal_reset_bug
+from portal.web.runtime import runtime
 
 PASSWORD = "quiz-bench-42"
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +41,7 @@ def seed(url: str, pupils: int) -> None:
     """One school, classes of 30 from Year 3 to Year 9, pupils with usernames pupil0, pupil1..."""
     upgrade(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True})
-    db = app.extensions["esafety.sessions"]()
+    db = runtime(app).sessions()
     school = School(name="Quiz Bench School", slug=f"quiz-bench-{int(time.time())}")
     db.add(school)
     db.flush()
@@ -69,7 +70,7 @@ def seed(url: str, pupils: int) -> None:
         )
     db.commit()
     db.close()
-    app.extensions["esafety.engine"].dispose()
+    runtime(app).engine.dispose()
 
 
 def workers_for(url: str) -> int:

@@ -46,6 +46,7 @@ from portal.services import agreements, links
 from portal.services.acceptance import Entry, Signature, record_and_commit, verify_chains
 from portal.services.sessions import start_session
 from portal.services.tokens import new_letter_code, normalise_letter_code, token_hash
+from portal.web.runtime import runtime
 
 PROJECT = HERE.parent
 PORT = 8304
@@ -76,7 +77,7 @@ def seed(url: str, pupils: int, parents: int) -> tuple[list[dict], str]:
     """
     seed_pupils(url, pupils)  # records the published policies as the portal starts
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "TESTING": True})
-    db = app.extensions["esafety.sessions"]()
+    db = runtime(app).sessions()
     school = db.scalar(select(School).order_by(School.id.desc()))
     younger = {
         year: SchoolClass(
@@ -129,7 +130,7 @@ def seed(url: str, pupils: int, parents: int) -> tuple[list[dict], str]:
     )
     db.add(lead)
     db.commit()
-    rules = agreements.rules(app.extensions["esafety.catalogue"].current, agreements.school_today())
+    rules = agreements.rules(runtime(app).catalogue.current, agreements.school_today())
     entries = [
         Entry.to(p.rule.in_force, "staff", lead.id, p.part)
         for p in agreements.parts_to_sign(db, rules, lead)
@@ -141,7 +142,7 @@ def seed(url: str, pupils: int, parents: int) -> tuple[list[dict], str]:
         {"_user_id": token, "_fresh": True}
     )
     db.close()
-    app.extensions["esafety.engine"].dispose()
+    runtime(app).engine.dispose()
     return sign_ins, cookie
 
 
@@ -188,7 +189,7 @@ def drain(url: str, seconds: float = 20) -> None:
 def check(url: str, parents: int) -> dict:
     """What the day left in the database."""
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "TESTING": True})
-    with app.extensions["esafety.sessions"]() as db:
+    with runtime(app).sessions() as db:
         report = verify_chains(db)
         signed = db.scalar(
             select(func.count(func.distinct(Acceptance.actor_id))).where(
@@ -218,7 +219,7 @@ def check(url: str, parents: int) -> dict:
             "quiz answers stored": db.scalar(select(func.count()).select_from(QuizAnswer)),
             "hash chains": "whole" if not report.problems else str(report.problems),
         }
-    app.extensions["esafety.engine"].dispose()
+    runtime(app).engine.dispose()
     return result
 
 

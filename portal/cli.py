@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -18,6 +19,10 @@ from portal.content import (
 )
 from portal.content.errors import Problems
 from portal.content.published import check_unchanged, load_record, record_published, unrecorded
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from sqlalchemy.orm import Session
 
 root_option = click.option(
     "--root",
@@ -33,15 +38,23 @@ def main() -> None:
     """eSafety: a school's e-safety policies, agreements and lessons."""
 
 
-def portal_app(**overrides):
-    """The portal app with settings from the environment, for commands that use the database."""
+@contextmanager
+def portal_session(**overrides) -> Iterator[tuple[Flask, Session]]:
+    """The portal app, with settings from the environment (and `overrides`), and a database
+    session for a command; the session is closed and the engine let go of afterwards."""
     from portal import create_app
     from portal.startup import UnsafeStart
+    from portal.web.runtime import runtime
 
     try:
-        return create_app(overrides or None)
+        app = create_app(overrides or None)
     except UnsafeStart as refusal:
         raise click.ClickException(str(refusal)) from refusal
+    try:
+        with runtime(app).sessions() as db:
+            yield app, db
+    finally:
+        runtime(app).engine.dispose()
 
 
 @main.group()
@@ -53,12 +66,12 @@ def db() -> None:
 def db_upgrade() -> None:
     """Bring the database to the latest schema (safe to run at any time)."""
     from portal.migrate import upgrade
-    from portal.web.policies import record_policy_versions
+    from portal.web.runtime import runtime
 
-    app = portal_app()
-    upgrade(app.config["DATABASE_URL"])
-    recorded = record_policy_versions(app)  # the tables may be new: record what people sign
-    app.extensions["esafety.engine"].dispose()
+    with portal_session() as (app, _db):
+        upgrade(app.config["DATABASE_URL"])
+        # The tables may be new: record what people sign.
+        recorded = runtime(app).catalogue.record_now()
     click.echo("The database is up to date.")
     if recorded:
         click.echo(f"Recorded {recorded} published policy versions.")
@@ -252,15 +265,12 @@ def coverage_rebuild() -> None:
 
     from portal.models import School
     from portal.services.coverage import refresh_school
+    from portal.web.runtime import runtime
 
-    app = portal_app()
-    try:
-        with app.extensions["esafety.sessions"]() as db:
-            for school_id in db.scalars(select(School.id)).all():
-                refresh_school(db, app.extensions["esafety.curriculum"], school_id)
-            db.commit()
-    finally:
-        app.extensions["esafety.engine"].dispose()
+    with portal_session() as (app, db):
+        for school_id in db.scalars(select(School.id)).all():
+            refresh_school(db, runtime(app).curriculum, school_id)
+        db.commit()
     click.echo("OK: coverage worked out again for every school.")
 
 
@@ -271,18 +281,15 @@ def retention(dry_run: bool) -> None:
     agreement records are never changed."""
     from portal.services import retention as schedule
 
-    app = portal_app()
     try:
-        periods = schedule.Periods.from_config(app.config)
-        with app.extensions["esafety.sessions"]() as db:
+        with portal_session() as (app, db):
+            periods = schedule.Periods.from_config(app.config)
             plan = (schedule.plan if dry_run else schedule.run)(db, periods)
             names = schedule.school_names(db, plan.school_ids())
             if not dry_run:
                 db.commit()
     except ValueError as error:
         raise click.ClickException(str(error)) from error
-    finally:
-        app.extensions["esafety.engine"].dispose()
     _echo_retention(plan, names)
     if plan.empty:
         click.echo("Nothing is past its retention period.")
@@ -331,36 +338,33 @@ def send_mail(watch: bool, interval: float) -> None:
 
     from portal.services.mail import outbox_counts
     from portal.startup import mail_sender_problem
-    from portal.web.mailer import app_transport, deliver_once
+    from portal.web.mailer import mail_sender
 
-    app = portal_app()
-    if watch and (problem := mail_sender_problem(app.config["DATABASE_URL"])):
-        app.extensions["esafety.engine"].dispose()
-        raise click.ClickException(problem)
-    try:
-        transport = app_transport(app)
-    except (RuntimeError, ValueError) as error:
-        raise click.ClickException(str(error)) from error
+    with portal_session() as (app, db):
+        if watch and (problem := mail_sender_problem(app.config["DATABASE_URL"])):
+            raise click.ClickException(problem)
+        try:
+            sender = mail_sender(app)
+        except (RuntimeError, ValueError) as error:
+            raise click.ClickException(str(error)) from error
 
-    def run_once(quiet: bool) -> None:
-        sent = deliver_once(app, transport)
-        with app.extensions["esafety.sessions"]() as session:
-            counts = outbox_counts(session)
-        if sent or not quiet:
-            failing = f" ({counts.failing} after a failed try)" if counts.failing else ""
-            click.echo(f"Sent {sent}. Waiting: {counts.waiting}{failing}.")
+        def run_once(quiet: bool) -> None:
+            sent = sender.deliver_once()
+            counts = outbox_counts(db)
+            db.rollback()  # end the read, so the next run sees the outbox anew
+            if sent or not quiet:
+                failing = f" ({counts.failing} after a failed try)" if counts.failing else ""
+                click.echo(f"Sent {sent}. Waiting: {counts.waiting}{failing}.")
 
-    try:
-        run_once(quiet=False)
-        if watch:
-            click.echo(f"Checking every {interval:g} seconds. Press Ctrl+C to stop.")
-            while True:
-                time.sleep(interval)
-                run_once(quiet=True)
-    except KeyboardInterrupt:
-        click.echo("Stopped.")
-    finally:
-        app.extensions["esafety.engine"].dispose()
+        try:
+            run_once(quiet=False)
+            if watch:
+                click.echo(f"Checking every {interval:g} seconds. Press Ctrl+C to stop.")
+                while True:
+                    time.sleep(interval)
+                    run_once(quiet=True)
+        except KeyboardInterrupt:
+            click.echo("Stopped.")
 
 
 @main.command("import-roster")
@@ -374,25 +378,21 @@ def import_roster(file: Path, slug: str, dry_run: bool) -> None:
     from portal.models import School
     from portal.services.roster import apply_import, plan_import, read_roster
 
-    app = portal_app()
-    try:
-        with app.extensions["esafety.sessions"]() as db:
-            school = db.scalar(select(School).where(School.slug == slug))
-            if school is None:
-                raise click.ClickException(f'There is no school with the short name "{slug}".')
-            roster = read_roster(file.read_bytes())
-            plan = (plan_import if dry_run else apply_import)(db, school.id, roster)
-            for error in plan.errors:
-                click.echo(f"{file}:{error.line}: {error.reason}", err=True)
-            if plan.errors:
-                raise SystemExit(1)
-            if roster.ignored:
-                click.echo(f"Columns left out, not stored: {', '.join(roster.ignored)}")
-            _echo_plan(plan)
-            if not dry_run:
-                db.commit()
-    finally:
-        app.extensions["esafety.engine"].dispose()
+    with portal_session() as (_app, db):
+        school = db.scalar(select(School).where(School.slug == slug))
+        if school is None:
+            raise click.ClickException(f'There is no school with the short name "{slug}".')
+        roster = read_roster(file.read_bytes())
+        plan = (plan_import if dry_run else apply_import)(db, school.id, roster)
+        for error in plan.errors:
+            click.echo(f"{file}:{error.line}: {error.reason}", err=True)
+        if plan.errors:
+            raise SystemExit(1)
+        if roster.ignored:
+            click.echo(f"Columns left out, not stored: {', '.join(roster.ignored)}")
+        _echo_plan(plan)
+        if not dry_run:
+            db.commit()
     click.echo("Dry run: nothing was changed." if dry_run else f"Imported into {school.name}.")
 
 
@@ -494,32 +494,31 @@ def demo(root: Path, port: int) -> None:
 
     from portal.migrate import upgrade
     from portal.services.demo import reset_demo_school
-    from portal.web.policies import record_policy_versions
+    from portal.services.mail import FileTransport
+    from portal.services.mail_sender import start_mail_thread
+    from portal.web.mailer import mail_sender
     from portal.web.redact import redacted_request_handler
+    from portal.web.runtime import runtime
     from portal.wsgi import PORTAL_PREFIX, combine
 
     base = f"http://127.0.0.1:{port}"
     site_dir = root / "site"
     _build_site(root, site_dir, portal_url=base + PORTAL_PREFIX)
-    app = portal_app(
+    with portal_session(
         DEMO=True,
         PUBLIC_URL=base + PORTAL_PREFIX,
         SITE_URL=base + "/",
         POLICIES_DIR=str(root / "policies"),
-    )
-    app.config["SMTP_URL"] = f"file://{Path(app.instance_path) / 'mail'}"
-    upgrade(app.config["DATABASE_URL"])
-    record_policy_versions(app)
-    with app.app_context():
-        db = app.extensions["esafety.sessions"]()
-        sign_ins = reset_demo_school(db, app.extensions["esafety.curriculum"])
-        db.commit()
+    ) as (app, db):
+        app.config["SMTP_URL"] = f"file://{Path(app.instance_path) / 'mail'}"
+        upgrade(app.config["DATABASE_URL"])
+        runtime(app).catalogue.record_now()
+        with app.app_context():
+            sign_ins = reset_demo_school(db, runtime(app).curriculum)
+            db.commit()
     _print_demo(base, app, sign_ins)
-    from portal.services.mail import FileTransport
-    from portal.web.mailer import start_mail_thread
-
     # Writes each queued email to the mail folder within seconds, and says where.
-    start_mail_thread(app, transport=FileTransport(mail_folder(app), announce=announce_email))
+    start_mail_thread(mail_sender(app, FileTransport(mail_folder(app), announce=announce_email)))
     run_simple(
         "127.0.0.1",
         port,
@@ -586,7 +585,8 @@ def serve(root: Path, bind: str, workers: int) -> None:
     os.environ.setdefault("ESAFETY_POLICIES_DIR", str((root / "policies").resolve()))
     # Fail now, with its message, if a setting is wrong or the workers would share an
     # SQLite database through a library that can corrupt it.
-    portal_app(SERVER_WORKERS=workers).extensions["esafety.engine"].dispose()
+    with portal_session(SERVER_WORKERS=workers):
+        pass
     # gunicorn beside this Python first: a service started by its full path has no venv on PATH.
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which(
         "gunicorn"

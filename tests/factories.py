@@ -14,6 +14,7 @@ from portal.content.published import load_record, record_published, unrecorded
 from portal.models import Parent, Pupil, School, SchoolClass, Staff
 from portal.services.passwords import hash_password
 from portal.services.sessions import start_session
+from portal.web.runtime import runtime
 
 SCHOOL = {
     "school": {"name": "Test School", "phone": "0100 000"},
@@ -338,4 +339,4 @@ def accept_own_agreements(app, db, person: Any) -> None:
 
 def catalogue_of(app):
     """The catalogue `app` serves now: its policies, each published version with its id."""
-    return app.extensions["esafety.catalogue"].current
+    return runtime(app).catalogue.current

@@ -25,6 +25,7 @@ from portal.content.loader import folder_state
 from portal.db import Base
 from portal.migrate import upgrade
 from portal.services import catalogue
+from portal.web.runtime import runtime
 from portal.web.security import limiter
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -126,7 +127,7 @@ def _built_apps() -> Iterator[dict]:
     built: dict = {}
     yield built
     for app, _ in built.values():
-        app.extensions["esafety.engine"].dispose()
+        runtime(app).engine.dispose()
 
 
 @pytest.fixture
@@ -165,18 +166,18 @@ def portal_app(_built_apps, tmp_path: Path):
             _built_apps[key] = (app, built_config)
             if len(_built_apps) > _KEEP_APPS:  # a database made again has a new address
                 oldest = next(iter(_built_apps))
-                _built_apps.pop(oldest)[0].extensions["esafety.engine"].dispose()
+                runtime(_built_apps.pop(oldest)[0]).engine.dispose()
         app.config["SMTP_URL"] = mail
         used.append((app, built_config))
         return app
 
     yield make
     for app, built_config in used:
-        clear_database(app.extensions["esafety.engine"])
+        clear_database(runtime(app).engine)
         if built_config is not None:
             app.config.clear()
             app.config.update(copy.deepcopy(built_config))
-            app.extensions["esafety.policy_html"].clear()
+            runtime(app).policy_html.clear()
     if has_app_context():  # its `g`, database session included, would go to the next test
         raise AssertionError("the test left a Flask app context pushed (use `with`)")
 
@@ -201,12 +202,13 @@ def _build(config: dict[str, Any]):
 def record_versions_again(app) -> None:
     """Record the published versions again in a database emptied (or filled) since, and serve
     them under the ids it holds, from the policies the app loaded when it was built."""
-    live = app.extensions["esafety.catalogue"]
+    parts = runtime(app)
+    live = parts.catalogue
     try:
-        with app.extensions["esafety.sessions"]() as db:
+        with parts.sessions() as db:
             live.current = catalogue.build(db, live.current.content, live.current.fingerprint)
     finally:
-        app.extensions["esafety.engine"].dispose()
+        parts.engine.dispose()
 
 
 @pytest.fixture
@@ -245,7 +247,7 @@ def clear_database(engine) -> None:
 @pytest.fixture
 def db(app) -> Iterator[Session]:
     """A session for arranging and checking data, outside any request."""
-    session = app.extensions["esafety.sessions"]()
+    session = runtime(app).sessions()
     yield session
     session.close()
 
@@ -265,7 +267,7 @@ def limited_client(app):
     yield limited.test_client()
     limiter.reset()
     limiter.enabled = was_enabled
-    limited.extensions["esafety.engine"].dispose()
+    runtime(limited).engine.dispose()
 
 
 class FormClient(FlaskClient):

@@ -104,7 +104,7 @@ def test_the_demo_builds_the_site_for_the_port_it_serves_on(tree, monkeypatch):
     def stop(**settings):  # the site is built by now; the portal is another test's
         raise click.ClickException("stopped after the build")
 
-    monkeypatch.setattr("portal.cli.portal_app", stop)
+    monkeypatch.setattr("portal.cli.portal_session", stop)
     result = run("demo", "--root", tree.root, "--port", 8123)
     assert "stopped after the build" in result.output
     assert built_sign_link(tree) == "http://127.0.0.1:8123/portal/sign/rules/"

@@ -1,5 +1,6 @@
-"""The layers import only downwards (see portal/content/README.md and the design notes):
-files -> content -> (site | services) -> web, with models under services; operations (backups)
+"""The layers import only downwards (see portal/content/README.md and docs/architecture.md):
+files -> content -> (site | services) -> runtime -> web, with models under services; the
+runtime (portal/runtime.py) is what a running portal holds, without Flask; operations (backups)
 sit beside web, over services, and only the command imports them. Every import in
 portal/ is read, at module level and inside functions alike, so a shortcut taken in a hurry
 fails here with its file and line rather than in review. Each layer is then imported for real,
@@ -29,7 +30,8 @@ ALLOWED = {
     "migrate": {"db"},
     "services": {"content", "models", "db", "years", "ledger_guard", "migrate"},
     "site": {"content", "settings"},
-    "web": {"content", "services", "models", "db", "years", "settings", "startup"},
+    "runtime": {"content", "services", "db"},
+    "web": {"content", "services", "models", "db", "years", "settings", "startup", "runtime"},
     # Run by the `esafety` command (cli, which is not checked), never by the web app: no layer
     # lists operations, so none may import it.
     "operations": {"services", "models", "db", "years", "migrate"},
@@ -39,6 +41,7 @@ ALLOWED = {
 FRAMEWORKS = {
     "content": {"flask", "flask_login", "flask_wtf", "mkdocs", "material", "sqlalchemy"},
     "services": {"flask", "flask_login", "flask_wtf", "mkdocs", "material", "werkzeug"},
+    "runtime": {"flask", "flask_login", "flask_wtf", "mkdocs", "material", "werkzeug"},
     "models": {"flask", "flask_login", "mkdocs"},
     "operations": {"flask", "flask_login", "flask_wtf", "mkdocs", "material", "werkzeug"},
 }
@@ -101,6 +104,8 @@ def test_every_layer_imports_only_what_it_may():
         ("web/x.py", "from ..operations import backup", "web imports portal.operations"),
         ("services/x.py", "from ..operations import restore", "imports portal.operations"),
         ("operations/x.py", "from ..web import app", "operations imports portal.web"),
+        ("runtime.py", "from .web.runtime import runtime", "runtime imports portal.web.runtime"),
+        ("runtime.py", "from flask import Flask", "runtime imports the framework flask"),
     ],
 )
 def test_an_import_against_the_layers_is_named_with_its_line(source, text, expected, tmp_path):
@@ -167,7 +172,9 @@ def loads_against_the_layers(layer: str, root: Path = PORTAL) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("layer", ["content", "models", "services", "site", "operations", "web"])
+@pytest.mark.parametrize(
+    "layer", ["content", "models", "services", "site", "runtime", "operations", "web"]
+)
 def test_importing_a_layer_loads_nothing_it_may_not(layer):
     assert loads_against_the_layers(layer) == []
 

@@ -10,6 +10,7 @@ from flask import request
 from portal import create_app
 from portal.cli import main
 from portal.startup import UnsafeStart, has_wal_reset_bug, shared_sqlite_problem
+from portal.web.runtime import runtime
 
 REAL_KEY = "k" * 20 + "-a-long-random-string-0123456789"
 BUGGY_SQLITE = (3, 40, 1)
@@ -35,7 +36,7 @@ def start(app):
 
     yield start
     for portal in started:
-        portal.extensions["esafety.engine"].dispose()
+        runtime(portal).engine.dispose()
 
 
 @pytest.fixture

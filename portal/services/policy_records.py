@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..content import Content
 from ..content.policies import PolicyVersion
 from ..models import PolicyVersionRecord
+from . import audit
 
 
 class ChangedVersionError(RuntimeError):
@@ -101,3 +102,15 @@ def _relative(version: PolicyVersion) -> str:
 def schema_ready(db: Session) -> bool:
     """Whether the database has been set up (`esafety db upgrade`) far enough to record."""
     return inspect(db.get_bind()).has_table("policy_version")
+
+
+def record_refusal(db: Session, problems: list[str]) -> None:
+    """Write to the audit log that changed policy files were refused, with their problems.
+    Commits. The files changed on the server: it is not the doing of whoever asked for the
+    page that noticed, so no address is written."""
+    address = audit.client_address.set(None)
+    try:
+        audit.record(db, "policies-refused", school_id=None, problems=problems)
+        db.commit()
+    finally:
+        audit.client_address.reset(address)

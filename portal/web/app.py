@@ -10,10 +10,13 @@ from flask import Flask
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ..content.render import render_markdown
+from ..runtime import start
 from ..settings import load_settings
 from ..startup import check_safe_to_start
 from ..years import year_label
 from . import access, agreements, assets, database, errors, ids, login, policies, school, security
+from .runtime import install
 
 
 def build_app(config: dict[str, Any] | None = None) -> Flask:
@@ -35,13 +38,10 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
+    _start(app)  # records the published policy versions; refuses to start if one changed
     database.init_app(app)
-    try:
-        policies.init_app(app)  # records published versions; refuses to start if one changed
-        _load_curriculum(app)
-    except BaseException:
-        app.extensions["esafety.engine"].dispose()  # a portal that will not start holds nothing
-        raise
+    policies.init_app(app)  # takes changed policy files into use as requests come
+    app.add_template_filter(_markdown, name="markdown")
     login.init_app(app)
     errors.init_app(app)  # first: every later check's refusal is logged with its address
     security.init_app(app)
@@ -96,26 +96,25 @@ def _demo_secret(app: Flask, settings: dict[str, Any]) -> str:
     return path.read_text().strip()
 
 
-def _load_curriculum(app: Flask) -> None:
-    """Lessons are checked once, at start: a broken lesson stops the portal with its file:line."""
-    from ..content import ContentErrors, load_lessons
-    from ..content.render import render_markdown
-
+def _start(app: Flask) -> None:
+    """The portal's runtime parts, from its settings; policies and lessons are checked once."""
     # Resolved now, against the folder the portal starts in, as the loader reads it: Flask
     # would take a relative folder as relative to the portal's package when serving pictures.
-    folder = Path(app.config["CURRICULUM_DIR"]).resolve()
-    app.config["CURRICULUM_DIR"] = str(folder)
-    try:
-        # Each lesson is checked; the scheme as a whole (every year group of every strand...)
-        # is `esafety check`'s to refuse, while the portal shows its gaps to the ICT lead.
-        app.extensions["esafety.curriculum"] = load_lessons(folder, whole_scheme=False)
-    except ContentErrors as errors:
-        raise RuntimeError(f"The lessons have problems:\n{errors}") from errors
+    lessons = Path(app.config["CURRICULUM_DIR"]).resolve()
+    app.config["CURRICULUM_DIR"] = str(lessons)
+    install(
+        app,
+        start(
+            app.config["DATABASE_URL"],
+            Path(app.config["POLICIES_DIR"]),
+            lessons,
+            app.config["POLICY_CHECK_SECONDS"],
+        ),
+    )
 
-    def markdown(text: str) -> Markup:
-        return Markup(render_markdown(_portal_images(text)))  # noqa: S704 - our own lesson files
 
-    app.add_template_filter(markdown)
+def _markdown(text: str) -> Markup:
+    return Markup(render_markdown(_portal_images(text)))  # noqa: S704 - our own lesson files
 
 
 def _portal_images(markdown: str) -> str:

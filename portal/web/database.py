@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from ..db import make_engine, make_session_factory
 from ..services import audit
+from .runtime import runtime
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["esafety.engine"] = engine
-    app.extensions["esafety.sessions"] = make_session_factory(engine)
     app.teardown_appcontext(_close)
 
 
 def get_db() -> Session:
     if "db" not in g:
-        g.db = current_app.extensions["esafety.sessions"]()
+        g.db = runtime().sessions()
     return g.db
 
 

@@ -24,12 +24,13 @@ from ..models import Pupil, QuizAnswer, QuizAttempt, SchoolClass
 from ..services import lessons, teaching
 from .access import STAFF, allow
 from .database import get_db
+from .runtime import runtime
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
 
 
 def curriculum() -> Curriculum:
-    return current_app.extensions["esafety.curriculum"]
+    return runtime().curriculum
 
 
 def pupil_lesson(lesson_id: str) -> Lesson:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..content.brand import portal_css
 from ..models import School
 from .database import get_db
+from .runtime import runtime
 
 
 def init_app(app: Flask) -> None:
@@ -34,7 +35,7 @@ def _school_and_look() -> dict[str, Any]:
 def look() -> dict[str, Any]:
     """The school's colours and badge, from the profile the site is built from too: read at
     start, so even the server error page has them."""
-    brand = current_app.extensions["esafety.profile"].brand
+    brand = runtime().profile.brand
     return {
         "brand": brand,
         "brand_style": Markup(portal_css(brand)),  # noqa: S704 - hex colours
@@ -52,7 +53,7 @@ def badge_src(path: Path) -> str:
 
 def profile_name() -> str:
     """The name in the school profile: read at start, so it is there when the database is not."""
-    return current_app.extensions["esafety.profile"].name
+    return runtime().profile.name
 
 
 def school_name() -> str:

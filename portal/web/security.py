@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from functools import partial
 
 from flask import Flask, Response, abort, current_app, request
 from flask_limiter import Limiter
@@ -11,6 +12,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 from ..content.brand import portal_css
+from .runtime import runtime
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
@@ -52,9 +54,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     limiter.request_filter(_reads_only)
-    brand = app.extensions["esafety.profile"].brand
-    app.extensions["esafety.csp"] = content_security_policy(portal_css(brand))
-    app.after_request(_headers)
+    # Worked out once: the school's colours are read at start (portal/runtime.py).
+    csp = content_security_policy(portal_css(runtime(app).profile.brand))
+    app.after_request(partial(_headers, csp))
 
 
 def _reads_only() -> bool:
@@ -83,9 +85,9 @@ def _refuse_nul_characters() -> None:
         abort(400)
 
 
-def _headers(response: Response) -> Response:
+def _headers(csp: str, response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", current_app.extensions["esafety.csp"])
+    headers.setdefault("Content-Security-Policy", csp)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     # Links carry tokens, so never send the address to another site; same-origin referrers

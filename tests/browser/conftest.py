@@ -18,6 +18,7 @@ from portal.db import Base
 from portal.models import PolicyVersionRecord
 from portal.services import demo
 from portal.web.app import session_cookie_name
+from portal.web.runtime import runtime
 from tests.portal_fixtures import record_versions_again
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -125,7 +126,7 @@ def demo_school(app, db, learning: bool) -> demo.DemoSignIns:
     lessons, with pupils' lessons and quizzes taking seconds; for the tests after, the rows it
     left are copied back in, ids and all (what `demo.reset_demo_school` writes is the same
     each time on the same day)."""
-    engine = app.extensions["esafety.engine"]
+    engine = runtime(app).engine
     config = app.config
     key = (str(engine.url), config["POLICIES_DIR"], config["CURRICULUM_DIR"], learning)
     empty = _holds_only_policy_versions(engine)
@@ -134,7 +135,7 @@ def demo_school(app, db, learning: bool) -> demo.DemoSignIns:
         _copy_in(engine, rows)
         record_versions_again(app)  # the copied versions have the ids of the copy
         return sign_ins
-    curriculum = app.extensions["esafety.curriculum"] if learning else None
+    curriculum = runtime(app).curriculum if learning else None
     sign_ins = demo.reset_demo_school(db, curriculum)
     db.commit()
     if empty:

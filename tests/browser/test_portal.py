@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.models import OutboxMessage
 from portal.services import demo
+from portal.web.runtime import runtime
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations
 from tests.mailbox import sent_body
 
@@ -245,7 +246,7 @@ def do_lesson_and_quiz_by_keyboard(visit: Visit, lesson) -> None:
 def test_a_six_year_old_does_a_lesson_and_its_quiz_with_the_keyboard(browser, portal_url, app):
     url, sign_ins = portal_url
     child = demo_pupil(sign_ins, "Year 1")[0].split(",")[0]
-    curriculum = app.extensions["esafety.curriculum"]
+    curriculum = runtime(app).curriculum
     visit = Visit(browser, TABLET)
     visit.page.goto(f"{url}/sign-in/staff")
     visit.type_into("Email address", "teacher@oakfield.example.org")
@@ -268,7 +269,7 @@ def test_a_six_year_old_does_a_lesson_and_its_quiz_with_the_keyboard(browser, po
 def test_a_thirteen_year_old_does_a_lesson_and_its_quiz_with_the_keyboard(browser, portal_url, app):
     url, sign_ins = portal_url
     _, username, password = demo_pupil(sign_ins, "Year 8")
-    curriculum = app.extensions["esafety.curriculum"]
+    curriculum = runtime(app).curriculum
     visit = Visit(browser, TABLET)
     visit.page.goto(f"{url}/pupils/sign-in")
     visit.type_into("Username", username)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from portal.services import demo
+from portal.web.runtime import runtime
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_portal import Visit as PortalVisit
 from tests.factories import PROJECT_ROOT, CurriculumTree, true_false
@@ -179,7 +180,7 @@ def test_a_six_year_old_reads_an_illustrated_lesson_and_takes_its_quiz(
     url, sign_ins = portal_url
     child = next(name for name, _, _ in sign_ins.pupils if name.endswith(", Year 1"))
     first_name = child.split(",")[0].split()[0]
-    lesson = app.extensions["esafety.curriculum"].lesson("ey-or-farm-game")
+    lesson = runtime(app).curriculum.lesson("ey-or-farm-game")
     visit = Visit(browser, viewport)
     sign_in_as_teacher(visit, url)
     visit.follow("Open a class sign-in")

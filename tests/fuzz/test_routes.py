@@ -26,6 +26,7 @@ from portal.services.roster import read_roster
 from portal.services.sessions import start_session
 from portal.services.tokens import token_hash
 from portal.web.login import CLASS_DEVICE
+from portal.web.runtime import runtime
 from tests.factories import (
     accept_own_agreements,
     catalogue_of,
@@ -121,8 +122,8 @@ class World:
     def __init__(self, app, db):
         self.app, self.db = app, db
         self.sessions: dict[str, str] = {}
-        self.engine = app.extensions["esafety.engine"]
-        curriculum = app.extensions["esafety.curriculum"]
+        self.engine = runtime(app).engine
+        curriculum = runtime(app).curriculum
         school, other = make_school(db, "Alpha"), make_school(db, "Beta")
         self.year1 = make_class(db, school, "1A", 1)
         self.year3 = make_class(db, school, "3B", 3)

@@ -32,6 +32,7 @@ from portal.operations.restore import head_revision, restore
 from portal.services.acceptance import Entry, Signature, record_and_commit, verify_chains
 from portal.services.agreements import PARENT
 from portal.services.policy_records import record_versions
+from portal.web.runtime import runtime
 from tests.factories import ContentTree, make_parent, make_pupil, make_school
 from tests.portal_fixtures import _postgres_database
 
@@ -168,7 +169,7 @@ def test_a_backup_taken_during_a_burst_of_writes_restores_whole(
     app, db, schools, version_id, empty_url, tmp_path
 ):
     """Carers agree and pupils answer quizzes in several threads while the backup runs."""
-    sessions = app.extensions["esafety.sessions"]
+    sessions = runtime(app).sessions
     stop = threading.Event()
     committed: list[str] = []
     errors: list[BaseException] = []
@@ -247,7 +248,7 @@ def test_the_copy_holds_the_moment_its_rows_were_counted(
     counts in the manifest and the copy agree exactly. The target is an upgraded, empty
     instance, with the policy versions already recorded."""
     school, children, carers = schools[0]
-    sessions = app.extensions["esafety.sessions"]
+    sessions = runtime(app).sessions
     for child in children[:3]:
         agree(db, school, child, carers[0], version_id)
     answer_a_quiz(db, school, children[0])

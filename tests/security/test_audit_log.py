@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from portal.models import AuditEvent
 from portal.services import audit
+from portal.web.runtime import runtime
 from tests.factories import make_class, make_parent, make_pupil, make_school, make_staff, sign_in_as
 
 PASSWORD = "correct horse battery staple"
@@ -25,7 +26,7 @@ def behind_a_proxy(app):
     proxied = create_app({**app.config, "PROXY_HOPS": 1})
     proxied.test_client_class = type(app.test_client())
     yield proxied
-    proxied.extensions["esafety.engine"].dispose()
+    runtime(proxied).engine.dispose()
 
 
 def test_audit_events_carry_the_clients_address_through_the_proxy(behind_a_proxy, db):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.models import OutboxMessage
 from portal.services.tokens import TOKEN_MARK
-from portal.web.mailer import deliver_once
+from portal.web.mailer import mail_sender
 from portal.web.redact import redacted_path
 from tests.factories import make_class, make_parent, make_pupil, make_school, make_staff
 from tests.mailbox import sent_body
@@ -47,7 +47,7 @@ def test_the_outbox_never_holds_a_working_sign_in_link(app, client, db, parent, 
     for guess in (queued.link_nonce, TOKEN_MARK):
         assert client.get(f"/parents/link/{guess}").status_code == 410
     folder = tmp_path / "sent"  # this test's own: mail files are never overwritten
-    assert deliver_once(app, FileTransport(folder)) == 1
+    assert mail_sender(app, FileTransport(folder)).deliver_once() == 1
     (sent,) = messages(db)
     assert sent.sent_at is not None
     assert sent.link_nonce is None  # once sent, not even the server's key can make it again

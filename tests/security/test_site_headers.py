@@ -8,6 +8,7 @@ from werkzeug.test import Client
 
 from portal import create_app
 from portal.site.headers import NGINX_FILE, POLICY_FILE, script_hashes
+from portal.web.runtime import runtime
 from portal.wsgi import combine
 
 
@@ -57,4 +58,4 @@ def test_behind_nginx_the_site_knows_a_visit_came_over_https(app, demo_site):
         headers = site_headers(server, headers={"X-Forwarded-Proto": "https"})
         assert headers["Strict-Transport-Security"].startswith("max-age=")
     finally:
-        proxied.extensions["esafety.engine"].dispose()
+        runtime(proxied).engine.dispose()

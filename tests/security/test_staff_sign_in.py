@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from portal.content.calendar import utcnow
 from portal.models import LoginSession
+from portal.web.runtime import runtime
 from tests.factories import make_school, make_staff, sign_in_as
 
 PASSWORD = "correct horse battery staple"
@@ -26,7 +27,7 @@ def teacher(db):
     ["Oakfield Learning Community", "oakfield2026!!", "OakfieldLearning", "oakfield example org"],
 )
 def test_passwords_made_from_the_schools_name_or_domain_are_refused(client, teacher, guessable):
-    sign_in_as(client, client.application.extensions["esafety.sessions"](), teacher)
+    sign_in_as(client, runtime(client.application).sessions(), teacher)
     response = client.submit(
         "/account/password", {"current": PASSWORD, "password": guessable, "confirm": guessable}
     )
@@ -34,7 +35,7 @@ def test_passwords_made_from_the_schools_name_or_domain_are_refused(client, teac
 
 
 def test_a_password_with_real_words_beside_the_schools_name_is_accepted(client, teacher):
-    sign_in_as(client, client.application.extensions["esafety.sessions"](), teacher)
+    sign_in_as(client, runtime(client.application).sessions(), teacher)
     new = "Oakfield blue giraffe kettle"
     response = client.submit(
         "/account/password", {"current": PASSWORD, "password": new, "confirm": new}

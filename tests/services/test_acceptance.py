@@ -28,6 +28,7 @@ from portal.services.acceptance import (
 )
 from portal.services.agreements import COUNTERSIGN, PARENT, SELF
 from portal.services.policy_records import ChangedVersionError, record_versions
+from portal.web.runtime import runtime
 from tests.factories import (
     ContentTree,
     catalogue_of,
@@ -362,7 +363,7 @@ def test_concurrent_submissions_join_the_chain_one_at_a_time(app, db, family, ve
     school, parent, children = family
     other = make_parent(db, school, children)
     db.commit()
-    sessions = app.extensions["esafety.sessions"]
+    sessions = runtime(app).sessions
 
     def submit(carer, child):
         def job():
@@ -385,7 +386,7 @@ def test_a_clash_with_the_unique_constraint_is_already_recorded(app, db, family,
     """If another request commits the same record between the check and the insert, the
     constraint stops the duplicate and the caller is told it was recorded already."""
     school, parent, children = family
-    sessions = app.extensions["esafety.sessions"]
+    sessions = runtime(app).sessions
     calls = []
 
     def sneak_in(outcomes):
@@ -449,7 +450,7 @@ def test_recording_is_safe_when_two_servers_start_at_once(app, db, agreement_tre
     db.execute(PolicyVersionRecord.__table__.delete())
     db.commit()
     content = catalogue_of(app).content
-    sessions = app.extensions["esafety.sessions"]
+    sessions = runtime(app).sessions
 
     def start():
         with sessions() as session:
@@ -465,7 +466,7 @@ def test_the_migrations_make_exactly_the_tables_of_the_models(app):
 
     from portal.db import Base
 
-    with app.extensions["esafety.engine"].connect() as connection:
+    with runtime(app).engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
 
@@ -513,7 +514,7 @@ def cli(app, monkeypatch):
 )
 def test_the_database_refuses_to_change_agreement_records(app, db, family, version, sql):
     record_four(db, family, version)
-    engine = app.extensions["esafety.engine"]
+    engine = runtime(app).engine
     with engine.begin() as raw:
         raw.execute(
             text(

@@ -33,7 +33,9 @@ from portal.services.mail import (
     retry_delay,
     transport_from_url,
 )
-from portal.web.mailer import start_mail_thread
+from portal.services.mail_sender import start_mail_thread
+from portal.web.mailer import mail_sender
+from portal.web.runtime import runtime
 
 FROM = "Oakfield School <no-reply@oakfield.example.org>"
 
@@ -97,7 +99,7 @@ def server():
 
 @pytest.fixture
 def sessions(app):
-    return app.extensions["esafety.sessions"]
+    return runtime(app).sessions
 
 
 def queue(db, count: int = 1, to: str = "parent@example.org") -> list[int]:
@@ -471,7 +473,7 @@ def test_send_mail_command_explains_a_bad_setting(app, database_url, monkeypatch
 def test_the_mail_thread_delivers_in_the_background(app, db):
     (outbox_id,) = queue(db)
     folder = Path(app.config["SMTP_URL"].removeprefix("file://"))
-    thread = start_mail_thread(app, interval=0.05)
+    thread = start_mail_thread(mail_sender(app), interval=0.05)
     try:
         deadline = time.monotonic() + 10
         while not list(folder.glob(f"*-{outbox_id:06d}-*.eml")) and time.monotonic() < deadline:

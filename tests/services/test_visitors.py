@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.models import AuditEvent
 from portal.services import agreements, overview, visitors
+from portal.web.runtime import runtime
 from tests.factories import catalogue_of, make_school, make_staff
 from tests.services.test_agreements import (  # noqa: F401 (fixtures)
     AUTUMN,
@@ -33,7 +34,7 @@ def figures(app, db, school_id, rule):
     found = overview.overview(
         db,
         catalogue_of(app).content,
-        app.extensions["esafety.curriculum"],
+        runtime(app).curriculum,
         [rule],
         school_id,
         AUTUMN,

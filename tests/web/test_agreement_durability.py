@@ -13,6 +13,7 @@ from portal import create_app
 from portal.migrate import upgrade
 from portal.models import Acceptance
 from portal.services.acceptance import verify_chains
+from portal.web.runtime import runtime
 from tests.factories import make_class, make_parent, make_pupil, make_school
 from tests.live_server import Browser, Gunicorn, confirms, portal_settings, session_cookie
 
@@ -27,7 +28,7 @@ def test_every_confirmed_agreement_survives_killing_the_server(tmp_path, project
     settings = portal_settings(url, project, SECRET)
     app = create_app({"TESTING": True, **settings})
     families = []
-    with app.extensions["esafety.sessions"]() as db:
+    with runtime(app).sessions() as db:
         school = make_school(db)
         reception = make_class(db, school, "R", 0)
         for _ in range(FAMILIES):
@@ -35,7 +36,7 @@ def test_every_confirmed_agreement_survives_killing_the_server(tmp_path, project
             parent = make_parent(db, school, [child])
             families.append((parent.id, child.id, session_cookie(app, db, parent)))
         db.commit()
-    app.extensions["esafety.engine"].dispose()
+    runtime(app).engine.dispose()
 
     server = Gunicorn(project, settings, tmp_path)
     server.start()
@@ -76,7 +77,7 @@ def test_every_confirmed_agreement_survives_killing_the_server(tmp_path, project
     assert len(confirmed_now) >= KILL_AFTER
     assert len(confirmed_now) < FAMILIES, "the burst finished before the kill; send more"
     after = create_app({"TESTING": True, **settings})
-    with after.extensions["esafety.sessions"]() as db:
+    with runtime(after).sessions() as db:
         signed = set(
             db.scalars(
                 select(Acceptance.actor_id).where(
@@ -90,4 +91,4 @@ def test_every_confirmed_agreement_survives_killing_the_server(tmp_path, project
         report = verify_chains(db)
         assert report.problems == []
         assert report.records >= 2 * len(confirmed_now)  # each family: the child's and their own
-    after.extensions["esafety.engine"].dispose()
+    runtime(after).engine.dispose()

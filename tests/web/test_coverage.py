@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from portal import create_app
 from portal.models import AuditEvent, School
+from portal.web.runtime import runtime
 from tests.factories import make_class, make_parent, make_pupil, make_school, make_staff, sign_in_as
 from tests.portal_fixtures import FormClient
 
@@ -21,7 +22,7 @@ def coverage_app(app, small_curriculum_tree):
     small = create_app({**app.config, "CURRICULUM_DIR": str(small_curriculum_tree.folder)})
     small.test_client_class = FormClient
     yield small
-    small.extensions["esafety.engine"].dispose()
+    runtime(small).engine.dispose()
 
 
 @pytest.fixture
@@ -224,7 +225,7 @@ def test_finishing_a_quiz_in_the_portal_moves_the_figures(coverage_app, lead, db
 def count_queries(app, client, path: str) -> int:
     from sqlalchemy import event
 
-    engine = app.extensions["esafety.engine"]
+    engine = runtime(app).engine
     statements = []
 
     def seen(conn, cursor, statement, *args):

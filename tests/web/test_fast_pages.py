@@ -15,6 +15,7 @@ from sqlalchemy import event, select, update
 from portal import create_app
 from portal.content.calendar import utcnow
 from portal.models import LoginSession
+from portal.web.runtime import runtime
 from portal.wsgi import site_app
 from tests.factories import LESSON_BODY, CurriculumTree, make_class, make_pupil, make_school
 from tests.factories import sign_in_as as start_signed_in
@@ -36,7 +37,7 @@ def lessons_app(app, lesson_tree):
     small = create_app({**app.config, "CURRICULUM_DIR": str(lesson_tree.folder)})
     small.test_client_class = FormClient
     yield small
-    small.extensions["esafety.engine"].dispose()
+    runtime(small).engine.dispose()
 
 
 @pytest.fixture
@@ -72,7 +73,7 @@ class Writes:
 
 def test_reading_lesson_pages_writes_nothing_to_the_database(lessons_app, db, pupil):
     client = signed_in(lessons_app, db, pupil)
-    writes = Writes(lessons_app.extensions["esafety.engine"])
+    writes = Writes(runtime(lessons_app).engine)
     for part in (1, 2, 3, 2):
         page = client.get(f"/lessons/ey-or-ask/{part}")
         assert page.status_code == 200
@@ -86,7 +87,7 @@ def test_a_session_in_use_is_marked_seen_at_most_once_a_minute(lessons_app, db, 
     two_minutes_ago = utcnow() - dt.timedelta(minutes=2)
     db.execute(update(LoginSession).values(last_seen_at=two_minutes_ago))
     db.commit()
-    writes = Writes(lessons_app.extensions["esafety.engine"])
+    writes = Writes(runtime(lessons_app).engine)
     for _ in range(3):
         assert client.get("/lessons/ey-or-ask/1").status_code == 200
     assert len(writes.statements) == 1
@@ -150,7 +151,7 @@ def test_an_edited_lesson_shows_its_new_words_once_the_portal_restarts(
     try:
         page = signed_in(restarted, db, pupil).get("/lessons/ey-or-ask/1").get_data(as_text=True)
     finally:
-        restarted.extensions["esafety.engine"].dispose()
+        runtime(restarted).engine.dispose()
     assert "Sam asks Mum first." in page
     assert "Sam asks Dad first." not in page
 

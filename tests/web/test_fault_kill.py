@@ -29,6 +29,7 @@ from portal.models import PolicyVersionRecord as PolicyVersion
 from portal.services import agreements
 from portal.services.acceptance import Entry, Signature, append, verify_chains
 from portal.services.agreements import COUNTERSIGN, PARENT, SELF
+from portal.web.runtime import runtime
 from tests.factories import catalogue_of, make_class, make_parent, make_pupil, make_school
 from tests.live_server import (
     Browser,
@@ -148,7 +149,7 @@ def test_confirmed_agreements_survive_repeated_kills(app, db, project, tmp_path,
         assert len(confirmed) + len(lost) == FAMILIES
         assert lost, f"{seed}: no kill caught a submission in flight"
 
-        with app.extensions["esafety.sessions"]() as check:
+        with runtime(app).sessions() as check:
             stored = whole_submissions(check, families, seed)
             missing = [index for index in confirmed if index not in stored]
             assert missing == [], f"{seed}: confirmed agreements lost: families {missing}"
@@ -158,7 +159,7 @@ def test_confirmed_agreements_survive_repeated_kills(app, db, project, tmp_path,
             response = browsers[index].submit_family_form()
             assert confirms(response), f"{seed}: family {index} again: {response.status}"
 
-    with app.extensions["esafety.sessions"]() as check:
+    with runtime(app).sessions() as check:
         assert whole_submissions(check, families, seed) == set(range(FAMILIES)), seed
         assert_two_part_agreements_complete(app, check)
         assert_chains_whole(check, seed)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal import create_app
 from portal.models import LessonAssignment, LessonDone, QuizAnswer, QuizAttempt
+from portal.web.runtime import runtime
 from tests.factories import (
     CurriculumTree,
     make_class,
@@ -570,7 +571,7 @@ def test_lesson_and_quiz_pictures_load_through_the_one_server_the_demo_runs(
         db.commit()
         server = Client(combine(project / "site", portal))
         server.set_cookie(portal.config["SESSION_COOKIE_NAME"], cookie, secure=True)
-        lesson = portal.extensions["esafety.curriculum"].lesson("ey-or-ask")
+        lesson = runtime(portal).curriculum.lesson("ey-or-ask")
         attempt = lesson_service.start_attempt(db, child, lesson)
         db.commit()
         pages = ["/portal/lessons/ey-or-ask/1", f"/portal/lessons/quiz/{attempt.id}/1"]
@@ -587,7 +588,7 @@ def test_lesson_and_quiz_pictures_load_through_the_one_server_the_demo_runs(
             assert picture.mimetype == "image/svg+xml"
             picture.close()
     finally:
-        portal.extensions["esafety.engine"].dispose()
+        runtime(portal).engine.dispose()
 
 
 # --- Migration 0006 -----------------------------------------------------------------------------

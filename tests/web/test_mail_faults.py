@@ -30,7 +30,9 @@ from portal.content.calendar import utcnow
 from portal.models import OutboxMessage
 from portal.services import mail
 from portal.services.mail import deliver_pending, transport_from_url
-from portal.web.mailer import start_mail_thread
+from portal.services.mail_sender import start_mail_thread
+from portal.web.mailer import mail_sender
+from portal.web.runtime import runtime
 from tests.factories import make_class, make_parent, make_pupil, make_school, sign_in_as
 from tests.live_server import SHOWN, TOKEN, free_port
 
@@ -168,7 +170,9 @@ def test_parents_sign_with_the_mail_server_down_and_each_receipt_goes_once_it_is
     clock = Clock()
     monkeypatch.setattr(mail, "utcnow", clock)
     signed = families(db, 55)  # more than one run of the sender (50)
-    senders = [start_mail_thread(app, interval=0.05)]  # as in a small school's one process
+    senders = [
+        start_mail_thread(mail_sender(app), interval=0.05)
+    ]  # as in a small school's one process
     server, running = smtp_server(smtp_url, inbox := Inbox(hold_at=10)), False
     try:
         for parent, child in signed:
@@ -196,7 +200,7 @@ def test_parents_sign_with_the_mail_server_down_and_each_receipt_goes_once_it_is
         assert inbox.count == 50
         assert sum(message.sent_at is not None for message in outbox(db)) == 50
 
-        senders.append(start_mail_thread(app, interval=0.05))
+        senders.append(start_mail_thread(mail_sender(app), interval=0.05))
         wait_for(lambda: all(message.sent_at is not None for message in outbox(db)))
     finally:
         for sender in senders:
@@ -262,7 +266,7 @@ def test_a_sender_stopped_midway_loses_nothing_and_sends_nothing_twice(
         # Ten minutes on, the claim has run out and it goes, once.
         later = utcnow() + mail.CLAIM + dt.timedelta(minutes=1)
         transport = transport_from_url(smtp_url)
-        sessions = app.extensions["esafety.sessions"]
+        sessions = runtime(app).sessions
         assert deliver_pending(sessions, transport, now=later, mail_from=FROM) == 1
     finally:
         server.stop()

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from portal.content.loader import folder_state
 from portal.models import AuditEvent, PolicyVersionRecord
 from portal.services.agreements import rules
-from portal.web.policies import LiveCatalogue
+from portal.services.live_catalogue import LiveCatalogue
+from portal.web.runtime import runtime
 from tests.conftest import TODAY
 from tests.factories import ContentTree, make_pupil, make_school, sign_in_as
 from tests.live_server import SHOWN, TOKEN, Browser, Gunicorn, portal_settings, session_cookie
@@ -72,7 +73,7 @@ def asked_for(page: str) -> str | None:
 
 
 def live(app) -> LiveCatalogue:
-    return app.extensions["esafety.catalogue"]
+    return runtime(app).catalogue
 
 
 def test_a_published_version_is_asked_for_at_the_next_request(app, client, db, tree, pupil):
@@ -95,7 +96,7 @@ def test_a_change_to_a_signed_version_is_not_taken_up(app, client, db, tree, pup
     path.write_text(path.read_text().replace("Be kind online", "Be nice online"))
     (tree.policies / "published.yml").unlink()
     tree.publish()  # as if someone wrote the new hash into published.yml by hand
-    with caplog.at_level(logging.ERROR, "portal.web.policies"):
+    with caplog.at_level(logging.ERROR, "portal.services.live_catalogue"):
         page = client.get("/agreements/mine").get_data(as_text=True)
         client.get("/agreements/mine")
     assert asked_for(page) == "rules:2025.09"
@@ -116,7 +117,7 @@ def test_files_with_problems_are_named_with_their_line_and_not_taken_up(
     served = live(app).current
     publish_new_rules(tree)
     tree.policy("guidance", title="Staff guidance", order=20, accepted_by=["everyone"])
-    with caplog.at_level(logging.ERROR, "portal.web.policies"):
+    with caplog.at_level(logging.ERROR, "portal.services.live_catalogue"):
         page = client.get("/agreements/mine")
     assert page.status_code == 200
     assert asked_for(page.get_data(as_text=True)) == "rules:2025.09"
@@ -132,7 +133,7 @@ def test_unchanged_files_keep_the_catalogue_and_changes_wait_for_the_interval(ap
     served = live(app).current
     live(app).refresh_if_due()
     assert live(app).current is served  # nothing changed: nothing read again
-    patient = LiveCatalogue(tree.policies, app.extensions["esafety.sessions"], every=3600)
+    patient = LiveCatalogue(tree.policies, runtime(app).sessions, every=3600)
     publish_new_rules(tree)
     patient.refresh_if_due()
     assert [str(v) for v in patient.current.versions] == ["rules 2025.09", "guidance 2025.09"]

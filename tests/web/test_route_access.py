@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.models import ClassTeacher
+from portal.web.runtime import runtime
 from tests.factories import make_class, make_parent, make_pupil, make_school, make_staff, sign_in_as
 
 PUBLIC = "everyone"
@@ -127,7 +128,7 @@ def url_for_rule(app, rule, world) -> str:
         "kind": "pupil",
         "token": "not-a-real-token",
         "policy": "rules",
-        "lesson_id": app.extensions["esafety.curriculum"].lessons_for("7-11")[0].id,
+        "lesson_id": runtime(app).curriculum.lessons_for("7-11")[0].id,
         "part": 1,
         "attempt_id": 1,
         "number": 1,
@@ -173,7 +174,7 @@ def test_every_route_answers_each_role_as_declared(app, world, actor):
     for rule in routes(app):
         client = app.test_client()
         if actor != "nobody":
-            sign_in_as(client, app.extensions["esafety.sessions"](), world["people"][actor])
+            sign_in_as(client, runtime(app).sessions(), world["people"][actor])
         response = call(client, rule, url_for_rule(app, rule, world))
         allowed = EXPECTED[rule.endpoint] == PUBLIC or actor in EXPECTED[rule.endpoint]
         if refused(response) == allowed:
@@ -190,7 +191,7 @@ def test_nobody_is_sent_to_sign_in_not_shown_an_error(app, world):
 
 def test_an_admin_of_another_school_cannot_reach_this_schools_records(app, world):
     client = app.test_client()
-    sign_in_as(client, app.extensions["esafety.sessions"](), world["people"]["other_admin"])
+    sign_in_as(client, runtime(app).sessions(), world["people"]["other_admin"])
     wrong = []
     for rule in routes(app):
         if not rule.arguments - {"token"} or EXPECTED[rule.endpoint] == PUBLIC:

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine
 
 from portal import create_app
 from portal.db import make_session_factory
+from portal.web.runtime import runtime
 from tests.factories import ContentTree, make_parent, make_school, sign_in_as
 
 SIGN_IN_PAGES = ("/sign-in", "/sign-in/staff", "/parents/sign-in", "/pupils/sign-in")
@@ -35,13 +36,13 @@ def words_of(html: str) -> str:
 def broken(app):
     """Every query fails, as when the database server has gone away; errors get their page."""
     engine = create_engine("sqlite:////nonexistent-folder/esafety.sqlite")
-    working = app.extensions["esafety.sessions"]
-    app.extensions["esafety.sessions"] = make_session_factory(engine)
+    working = runtime(app).sessions
+    runtime(app).sessions = make_session_factory(engine)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
         yield
     finally:
-        app.extensions["esafety.sessions"] = working
+        runtime(app).sessions = working
         app.config["PROPAGATE_EXCEPTIONS"] = None
         engine.dispose()
 
@@ -77,7 +78,7 @@ def badged_client(app, tmp_path, monkeypatch):
     monkeypatch.chdir(tree.policies.parent)
     badged = create_app({**app.config, "POLICIES_DIR": tree.policies.name})
     yield badged.test_client()
-    badged.extensions["esafety.engine"].dispose()
+    runtime(badged).engine.dispose()
 
 
 def test_the_badge_from_the_profile_is_shown_beside_the_name(badged_client):
