@@ -114,7 +114,11 @@ def visit(context, address: str) -> dict:
     started = time.perf_counter()
     page.goto(address, wait_until="networkidle")
     seconds = time.perf_counter() - started
-    fetched = {url: wire.get(rid, 0) for rid, url in sent.items() if rid not in from_cache}
+    # A response that crossed the network has at least its headers: nothing on the wire means
+    # the browser's cache answered (a web worker's script is reported so, not as from cache).
+    fetched = {
+        url: wire[rid] for rid, url in sent.items() if rid not in from_cache and wire.get(rid, 0)
+    }
     page.close()
     return {
         "kb": sum(wire.values()) / 1024,

@@ -21,13 +21,16 @@ from .web.assets import file_version, keep_for_a_year, send_compressed
 PORTAL_PREFIX = "/portal"
 # The theme's files carry their content's hash in their names (bundle.a5f9d56c.min.js).
 HASHED_NAME = re.compile(r"^assets/.+\.[0-9a-f]{8,}\.min\.(?:js|css)$")
+SEARCH_INDEX = "search/search_index.json"
+SEARCH_INDEX_SECONDS = 600
 
 
 def site_app(site_dir: Path, proxy_hops: int = 0) -> Flask:
     """Serve the built MkDocs site: folders answer with their index.html, with the headers the
     build worked out (site/headers.py) and HSTS over HTTPS, as the portal sends them; files
     compressed, and files whose name or address names their content (the theme's hash-named
-    files, the site's own with `?v=`) kept for a year; others are checked by ETag."""
+    files, the site's own with `?v=`) kept for a year, the search index ten minutes; others
+    are checked by ETag."""
     site = Flask("esafety_site", static_folder=None)
     root = site_dir.resolve()
     policy = read_policy(root)
@@ -49,6 +52,12 @@ def site_app(site_dir: Path, proxy_hops: int = 0) -> Flask:
         response = send_from_directory(root, path)
         if HASHED_NAME.match(path) or request.args.get("v") == file_version(root / path):
             keep_for_a_year(response)
+        elif path == SEARCH_INDEX:
+            # Fetched by the theme's script at a fixed address: kept a few minutes, so pages
+            # read one after another do not each ask for it again.
+            response.cache_control.no_cache = None
+            response.cache_control.public = True
+            response.cache_control.max_age = SEARCH_INDEX_SECONDS
         send_compressed(response, root / path)
         return response
 

@@ -186,3 +186,11 @@ def test_the_site_keeps_its_own_files_for_a_year_under_their_versioned_addresses
         # An address naming other content (an old page's) is checked, not kept.
         with client.get(f"/{path}?v=000000000000") as stale:
             assert "immutable" not in stale.headers.get("Cache-Control", "")
+
+
+def test_the_sites_search_index_is_kept_a_few_minutes(demo_site):
+    """The theme fetches it at a fixed address on every page: reading three pages in a row
+    asks for it once."""
+    with site_app(demo_site).test_client().get("/search/search_index.json") as index:
+        assert index.status_code == 200
+        assert index.headers["Cache-Control"] == "public, max-age=600"
