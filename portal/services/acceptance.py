@@ -271,12 +271,16 @@ def record_and_commit(
     """Append and commit, with `then` (a receipt email, an audit event) in the same
     transaction. When this returns, the records are durable: only then confirm them to anyone.
 
-    Whatever the session held is committed first, so the append starts a fresh transaction. A
-    clash with the unique constraint means another request recorded the same thing a moment
-    before: roll back and try again, and that record is reported as already there.
+    The append starts a transaction of its own (on SQLite a transaction that has read cannot
+    always go on to write), so a session holding unsaved changes is refused: nothing of the
+    caller's is committed on the way. A clash with the unique constraint means another request
+    recorded the same thing a moment before: roll back and try again, and that record is
+    reported as already there.
     """
+    if db.new or db.dirty or db.deleted:
+        raise RuntimeError("Save or drop the session's changes before recording agreements")
     for _ in range(attempts):
-        db.commit()
+        db.commit()  # ends the reads before it; nothing is pending
         try:
             outcomes = append(db, school_id, entries, signature)
             if then is not None:
