@@ -7,7 +7,7 @@ from .agreements import (
     PolicyVersionRecord,
     ReminderSent,
 )
-from .kinds import KIND_LABELS, LEADS, ROLE_LABELS, PersonKind, StaffRole
+from .kinds import KIND_LABELS, LEADS, ROLE_LABELS, PersonKind, StaffRole, VisitorKind
 from .learning import LessonAssignment, LessonDone, OutcomeProgress, QuizAnswer, QuizAttempt
 from .people import (
     PEOPLE,
@@ -57,4 +57,5 @@ __all__ = [
     "Staff",
     "StaffRole",
     "Visitor",
+    "VisitorKind",
 ]

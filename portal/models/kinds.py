@@ -1,9 +1,10 @@
-"""Who a person is (their kind) and what a member of staff may do (their role), with the words
-people read for them: defined once, here, where the tables that store them are.
+"""Who a person is (their kind), what a member of staff may do (their role) and who a visitor is
+to the school, with the words people read for them: defined once, here, where the tables that
+store them are.
 
 The values are what the database stores (`Acceptance.subject_type`, `LoginSession.principal_type`,
-`AuditEvent.actor_type`, `Staff.role`, ...): a member is the plain string, so it is compared and
-stored as one.
+`AuditEvent.actor_type`, `Staff.role`, `Visitor.kind`, ...): a member is the plain string, so
+it is compared and stored as one.
 """
 
 from __future__ import annotations
@@ -55,3 +56,28 @@ ROLE_LABELS: dict[str, str] = {
 # The roles that lead the school's e-safety: they see everyone's agreements and coverage, and
 # record agreements for anyone.
 LEADS = (StaffRole.ICT_LEAD, StaffRole.ADMIN)
+
+
+class VisitorKind(StrEnum):
+    """Who a visitor is to the school (`Visitor.kind`): governors agree to a code of their own."""
+
+    VISITOR = "visitor"
+    VOLUNTEER = "volunteer"
+    GOVERNOR = "governor"
+
+    @property
+    def label(self) -> str:
+        """One of them, as a choice or a heading: "Volunteer"."""
+        return VISITOR_KIND_LABELS[self][0]
+
+    @property
+    def plural(self) -> str:
+        """Several of them, as a group in a list: "Volunteers"."""
+        return VISITOR_KIND_LABELS[self][1]
+
+
+VISITOR_KIND_LABELS: dict[str, tuple[str, str]] = {
+    VisitorKind.VISITOR: ("Visitor", "Visitors"),
+    VisitorKind.VOLUNTEER: ("Volunteer", "Volunteers"),
+    VisitorKind.GOVERNOR: ("Governor", "Governors"),
+}

@@ -159,12 +159,10 @@ class Visitor(Base):
     __tablename__ = "visitor"
     person_kind = PersonKind.VISITOR
 
-    KINDS = ("visitor", "volunteer", "governor")
-
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(12))  # a VisitorKind
     organisation: Mapped[str | None] = mapped_column(String(200))
     added_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -59,6 +59,7 @@ from ..models import (
     SchoolClass,
     Staff,
     Visitor,
+    VisitorKind,
 )
 from ..years import AGE_BANDS
 from .catalogue import Catalogue, CatalogueVersion
@@ -92,7 +93,7 @@ class Audience:
     subject: PersonKind
     parts: tuple[str, ...]
     years: tuple[int, ...] = ()
-    kinds: tuple[str, ...] = ()
+    kinds: tuple[VisitorKind, ...] = ()
 
 
 AUDIENCES = {
@@ -114,10 +115,13 @@ AUDIENCES = {
     AcceptedBy.PARENTS: Audience(AcceptedBy.PARENTS, PersonKind.PARENT, (SELF,)),
     AcceptedBy.STAFF: Audience(AcceptedBy.STAFF, PersonKind.STAFF, (SELF,)),
     AcceptedBy.VISITORS: Audience(
-        AcceptedBy.VISITORS, PersonKind.VISITOR, (SELF,), kinds=("visitor", "volunteer")
+        AcceptedBy.VISITORS,
+        PersonKind.VISITOR,
+        (SELF,),
+        kinds=(VisitorKind.VISITOR, VisitorKind.VOLUNTEER),
     ),
     AcceptedBy.GOVERNORS: Audience(
-        AcceptedBy.GOVERNORS, PersonKind.VISITOR, (SELF,), kinds=("governor",)
+        AcceptedBy.GOVERNORS, PersonKind.VISITOR, (SELF,), kinds=(VisitorKind.GOVERNOR,)
     ),
 }
 
@@ -467,16 +471,15 @@ def _people(
             .where(Staff.school_id == school_id, Staff.left_at.is_(None))
         )
         return query.where(Staff.id == subject_id) if subject_id is not None else query
-    kinds = {"visitor": "Visitors", "volunteer": "Volunteers", "governor": "Governors"}
     query = (
         select(
             Visitor.id.label("subject_id"),
             Visitor.name.label("name"),
             Visitor.name.label("sort_name"),
             literal(None, Integer).label("group_id"),
-            case(*[(Visitor.kind == k, label) for k, label in kinds.items()], else_="Others").label(
-                "group_name"
-            ),
+            case(
+                *[(Visitor.kind == kind, kind.plural) for kind in VisitorKind], else_="Others"
+            ).label("group_name"),
             literal(0).label("group_order"),
             *_state_columns(rule, state),
         )

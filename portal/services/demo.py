@@ -20,12 +20,14 @@ from ..models import (
     LessonDone,
     Parent,
     ParentLink,
+    PersonKind,
     PolicyVersionRecord,
     Pupil,
     QuizAttempt,
     School,
     SchoolClass,
     Staff,
+    StaffRole,
 )
 from ..years import year_label
 from . import acceptance, consents, coverage, lessons
@@ -40,8 +42,8 @@ PUPIL_PASSWORD = "green-tiger-42"  # noqa: S105
 PICTURES = ("cat", "sun", "star")
 # Fixed secrets so the demo's two-factor codes can be shown; real accounts get random ones.
 TOTP_SECRETS = {
-    "admin": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
-    "ict_lead": "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU",
+    StaffRole.ADMIN: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    StaffRole.ICT_LEAD: "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU",
 }
 LETTER_CODE = "MAPLE-TREES-73928"
 
@@ -99,12 +101,12 @@ LAST_NAMES = (
 )
 TEACHER_EMAIL = "teacher@oakfield.example.org"
 STAFF = (
-    ("Miss Grace Lin", "ict@oakfield.example.org", "ict_lead"),
-    ("Mrs Jo Baker", "admin@oakfield.example.org", "admin"),
-    ("Mr Sam Reid", TEACHER_EMAIL, "staff"),
+    ("Miss Grace Lin", "ict@oakfield.example.org", StaffRole.ICT_LEAD),
+    ("Mrs Jo Baker", "admin@oakfield.example.org", StaffRole.ADMIN),
+    ("Mr Sam Reid", TEACHER_EMAIL, StaffRole.STAFF),
     # The designated safeguarding lead: school.yml gives this address as the DSL's, so she
     # sees the refusals list.
-    ("Ms Priya Shah", "safeguarding@oakfield.example.org", "staff"),
+    ("Ms Priya Shah", "safeguarding@oakfield.example.org", StaffRole.STAFF),
 )
 PUPILS_PER_CLASS = 4
 SECOND_CHILD = 12  # the Year 3 pupil the first demo parent also cares for
@@ -210,14 +212,14 @@ def _earlier_agreements(db: Session, school: School, first_parents: dict[int, Pa
             school.id,
             [
                 acceptance.Entry(
-                    subject_type="parent",
+                    subject_type=PersonKind.PARENT,
                     subject_id=parent.id,
                     acting_as="self",
                     policy_version_id=record.id,
                     content_hash=record.content_hash,
                 )
             ],
-            acceptance.Signature("parent", parent.id, signed_name=parent.name),
+            acceptance.Signature(PersonKind.PARENT, parent.id, signed_name=parent.name),
             now=signed_on,
         )
 

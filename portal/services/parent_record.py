@@ -24,6 +24,7 @@ from ..models import (
     OutboxMessage,
     Parent,
     ParentLink,
+    PersonKind,
     Pupil,
     ReminderSent,
 )
@@ -166,12 +167,15 @@ def parent_record(db: Session, parent: Parent) -> ParentRecord:
             )
             for row in db.scalars(
                 select(LinkToken)
-                .where(LinkToken.principal_type == "parent", LinkToken.principal_id == parent.id)
+                .where(
+                    LinkToken.principal_type == PersonKind.PARENT,
+                    LinkToken.principal_id == parent.id,
+                )
                 .order_by(LinkToken.created_at)
             )
         ],
-        sessions=session_lines(db, "parent", parent.id),
-        audit=audit_lines(db, parent.school_id, "parent", parent.id, known),
+        sessions=session_lines(db, PersonKind.PARENT, parent.id),
+        audit=audit_lines(db, parent.school_id, PersonKind.PARENT, parent.id, known),
     )
 
 
@@ -180,8 +184,8 @@ def _agreements(
 ) -> list[ParentAgreementLine]:
     """Records this parent made (for themselves or a child) and records about them."""
     by_or_about = or_(
-        (Acceptance.actor_type == "parent") & (Acceptance.actor_id == parent.id),
-        (Acceptance.subject_type == "parent") & (Acceptance.subject_id == parent.id),
+        (Acceptance.actor_type == PersonKind.PARENT) & (Acceptance.actor_id == parent.id),
+        (Acceptance.subject_type == PersonKind.PARENT) & (Acceptance.subject_id == parent.id),
     )
     found = agreement_records(db, parent.school_id, by_or_about, known)
     return [
@@ -203,9 +207,9 @@ def _agreements(
 
 
 def _about(record: Acceptance, parent: Parent, children: dict[int, str]) -> str:
-    if record.subject_type == "parent" and record.subject_id == parent.id:
+    if record.subject_type == PersonKind.PARENT and record.subject_id == parent.id:
         return "you"
-    if record.subject_type == "pupil":
+    if record.subject_type == PersonKind.PUPIL:
         return children.get(record.subject_id, NOT_LINKED)
     return record.subject_type
 
@@ -221,7 +225,7 @@ def _photo_choices(db: Session, parent: Parent, children: dict[int, str]) -> lis
         for row in db.scalars(
             select(ImageConsent)
             .where(
-                ImageConsent.actor_type == "parent",
+                ImageConsent.actor_type == PersonKind.PARENT,
                 ImageConsent.actor_id == parent.id,
                 ImageConsent.school_id == parent.school_id,
             )

@@ -238,8 +238,8 @@ def pupil_record(db: Session, curriculum: Curriculum, pupil: Pupil) -> PupilReco
         ),
         parents=[ContactLine(p.name, relationship, p.left_at) for p, relationship in links],
         photo_history=_photo_history(db, pupil, known),
-        sessions=session_lines(db, "pupil", pupil.id),
-        audit=audit_lines(db, pupil.school_id, "pupil", pupil.id, known, also=_lists_seen),
+        sessions=session_lines(db, PersonKind.PUPIL, pupil.id),
+        audit=audit_lines(db, pupil.school_id, PersonKind.PUPIL, pupil.id, known, also=_lists_seen),
     )
 
 
@@ -300,7 +300,9 @@ def agreement_records(
 
 
 def _agreements(db: Session, pupil: Pupil, known: Known) -> list[AgreementLine]:
-    about_pupil = (Acceptance.subject_type == "pupil") & (Acceptance.subject_id == pupil.id)
+    about_pupil = (Acceptance.subject_type == PersonKind.PUPIL) & (
+        Acceptance.subject_id == pupil.id
+    )
     rows = agreement_records(db, pupil.school_id, about_pupil, known)
     return [
         AgreementLine(

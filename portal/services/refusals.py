@@ -226,7 +226,7 @@ def open_recent(db: Session, viewer: Staff) -> list[RefusalLine]:
         "refusals-viewed",
         school_id=viewer.school_id,
         actor=viewer,
-        pupils=sorted({line.record.subject_id for line in lines if line.kind == "pupil"}),
+        pupils=sorted({line.record.subject_id for line in lines if line.kind == PersonKind.PUPIL}),
         listed=len(lines),
     )
     db.commit()

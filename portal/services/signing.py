@@ -79,7 +79,7 @@ def policies_to_sign(db: Session, parent: Parent, parts: list[Part]) -> list[Pol
         if key not in grouped:
             grouped[key] = PolicyToSign(
                 part.rule,
-                earlier=last_signed_version(db, part.rule, "parent", parent.id),
+                earlier=last_signed_version(db, part.rule, PersonKind.PARENT, parent.id),
             )
         grouped[key].parts.append(part)
     return list(grouped.values())
@@ -135,7 +135,10 @@ def sign_for_family(
             )
 
     signature = Signature(
-        actor_type="parent", actor_id=parent.id, signed_name=signed_name, reached_by=reached_by
+        actor_type=PersonKind.PARENT,
+        actor_id=parent.id,
+        signed_name=signed_name,
+        reached_by=reached_by,
     )
     return record_and_commit(db, parent.school_id, entries, signature, then=log)
 
@@ -259,7 +262,9 @@ def record_slips(
     """A class's returned paper slips, recorded at once: for each (rule, status row) ticked,
     the parts still to do."""
     entries = [
-        Entry.to(rule.in_force, subject_type="pupil", subject_id=row.subject_id, acting_as=part)
+        Entry.to(
+            rule.in_force, subject_type=PersonKind.PUPIL, subject_id=row.subject_id, acting_as=part
+        )
         for rule, row in ticked
         for part in still_to_do(rule, row.status)
     ]

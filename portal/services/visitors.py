@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..content.calendar import utcnow
-from ..models import LEADS, Staff, Visitor
+from ..models import LEADS, Staff, Visitor, VisitorKind
 from . import audit
 
 
@@ -28,8 +28,8 @@ def may_manage(staff: Staff) -> bool:
 def add(
     db: Session, staff: Staff, name: str, kind: str, organisation: str | None = None
 ) -> Visitor:
-    if kind not in Visitor.KINDS:
-        raise ValueError(f"a visitor's kind is one of {', '.join(Visitor.KINDS)}")
+    if kind not in set(VisitorKind):
+        raise ValueError(f"a visitor's kind is one of {', '.join(VisitorKind)}")
     visitor = Visitor(
         school_id=staff.school_id,
         name=name,

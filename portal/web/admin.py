@@ -22,7 +22,7 @@ from sqlalchemy import select
 from wtforms import HiddenField
 
 from ..content.calendar import utcnow
-from ..models import Pupil, Staff
+from ..models import LEADS, ROLE_LABELS, Pupil, Staff, StaffRole
 from ..services import accounts, held_uploads
 from ..services.roster import Plan, PlanOutdated, Roster, import_previewed, plan_import, read_roster
 from ..services.roster.columns import documented_columns
@@ -30,11 +30,11 @@ from .access import allow
 from .database import get_db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-LOCKABLE = {"staff": Staff, "pupil": Pupil}
+LOCKABLE: dict[str, type[Pupil | Staff]] = {model.person_kind: model for model in (Staff, Pupil)}
 
 
 @bp.get("/people")
-@allow("admin", "ict_lead")
+@allow(*LEADS)
 def people():
     db = get_db()
     school_id = current_user.school_id
@@ -45,12 +45,16 @@ def people():
         .order_by(Pupil.last_name, Pupil.first_name)
     )
     return render_template(
-        "admin/people.html", staff=list(staff), locked_pupils=list(locked), now=utcnow()
+        "admin/people.html",
+        staff=list(staff),
+        locked_pupils=list(locked),
+        now=utcnow(),
+        role_labels=ROLE_LABELS,
     )
 
 
 @bp.post("/unlock/<kind>/<int:person_id>")
-@allow("admin", "ict_lead")
+@allow(*LEADS)
 def unlock(kind: str, person_id: int):
     model = LOCKABLE.get(kind) or abort(404)
     db = get_db()
@@ -83,7 +87,7 @@ class ImportForm(FlaskForm):
 
 
 @bp.route("/roster", methods=["GET", "POST"])
-@allow("admin")
+@allow(StaffRole.ADMIN)
 def roster():
     """Upload a file: every bad row is listed at once; a good file goes on to its preview."""
     form = RosterUploadForm()
@@ -116,7 +120,7 @@ def roster():
 
 
 @bp.get("/roster/<token>")
-@allow("admin")
+@allow(StaffRole.ADMIN)
 def roster_preview(token: str):
     """What the upload will change, or, once it is imported, what it changed."""
     upload = _held_upload(token)
@@ -136,7 +140,7 @@ def roster_preview(token: str):
 
 
 @bp.post("/roster/<token>")
-@allow("admin")
+@allow(StaffRole.ADMIN)
 def import_roster(token: str):
     """Import what was previewed, once, however many times the button is pressed."""
     upload = _held_upload(token)

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..models import PersonKind
+from ..models import PersonKind, VisitorKind
 from ..services import agreement_history, agreements, on_behalf, refusals, signing
 from ..services import visitors as visitor_service
 from ..services.acceptance import METHODS
@@ -123,7 +123,9 @@ def person(kind: str, person_id: int):
         "agreement_records/person.html",
         person=person,
         kind=kind,
-        kind_label=person.kind.capitalize() if kind == PersonKind.VISITOR else KIND_HEADINGS[kind],
+        kind_label=VisitorKind(person.kind).label
+        if kind == PersonKind.VISITOR
+        else KIND_HEADINGS[kind],
         parts=parts,
         to_do=to_do,
         form=form,
@@ -134,7 +136,7 @@ def person(kind: str, person_id: int):
         may_record=may_record,
         needs_remark=needs_remark,
         to_read=to_read if may_record else [],
-        manages_visitors=kind == "visitor" and visitor_service.may_manage(staff),
+        manages_visitors=kind == PersonKind.VISITOR and visitor_service.may_manage(staff),
     )
     return page, 400 if form.errors else 200
 

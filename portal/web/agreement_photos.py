@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import Optional
 
-from ..models import Parent, Pupil
+from ..models import Parent, PersonKind, Pupil
 from ..services import consents, parents, photo_choices
 from .access import allow
 from .agreements import bp
@@ -61,7 +61,7 @@ def save_photo_choices(form: FlaskForm, parent: Parent, children: list[Pupil]) -
 
 
 @bp.route("/agreements/photos", methods=["GET", "POST"])
-@allow("parent")
+@allow(PersonKind.PARENT)
 def photos():
     """Optional: where the school may use each child's photo. Change it at any time."""
     parent = current_user.principal
@@ -90,7 +90,7 @@ def photos():
 
 
 @bp.route("/agreements/my-photos", methods=["GET", "POST"])
-@allow("pupil")
+@allow(PersonKind.PUPIL)
 def my_photos():
     """From Year 8, a pupil's own view on each use of their photo, beside their parents'."""
     pupil = current_user.principal

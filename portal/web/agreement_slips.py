@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import Length, Optional
 
+from ..models import PersonKind
 from ..services import agreements, on_behalf, signing
 from .access import STAFF, allow
 from .agreement_records import PART_LABELS, bp, chosen_class, school_classes_here
@@ -35,7 +36,7 @@ def class_slips():
         return render_template("agreement_records/slips_choose.html", classes=classes)
     if not on_behalf.may_record_for_class(db, staff, school_class.id):
         abort(403)
-    pupil_rules = [r for r in all_rules() if r.audience.subject == "pupil"]
+    pupil_rules = [r for r in all_rules() if r.audience.subject == PersonKind.PUPIL]
     rows = []
     for rule in pupil_rules:
         for row in agreements.everyone(db, rule, current_user.school_id, school_class.id):

@@ -10,7 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from ..models import LEADS, Parent, School, SchoolClass
+from ..models import LEADS, Parent, PersonKind, School, SchoolClass
 from ..services import agreements, exports, on_behalf, reminders
 from ..services.agreements import STATUSES, Rule
 from ..services.tokens import TOKEN_MARK
@@ -123,7 +123,7 @@ def _columns(rule: Rule) -> list[str]:
 
 
 def _parents_for(rule: Rule, rows: list[Any]) -> dict[int, list[Parent]]:
-    if rule.audience.subject != "pupil":
+    if rule.audience.subject != PersonKind.PUPIL:
         return {}
     return agreements.parents_of(get_db(), [row.subject_id for row in rows])
 

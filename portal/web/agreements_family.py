@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
-from ..models import Acceptance, Parent, Person, Pupil, School
+from ..models import Acceptance, Parent, Person, PersonKind, Pupil, School
 from ..services import agreement_history, agreements, consents, parents, refusals, signing
 from ..services.acceptance import Outcome
 from ..services.agreements import COUNTERSIGN, PARENT, SELF, Part, Rule
@@ -63,7 +63,7 @@ def _children(policies: list[PolicyToSign]) -> list[Pupil]:
 
 
 @bp.route("/agreements/family", methods=["GET", "POST"])
-@allow("parent")
+@allow(PersonKind.PARENT)
 @csrf.exempt  # the form checks its own token, so a stale one keeps what the parent typed
 def family():
     """First each person with what they agree to and what is left to do, one tick per child and
@@ -183,7 +183,7 @@ def _mind_chosen(parent: Parent) -> Mind:
 
 
 @bp.post("/agreements/family/no")
-@allow("parent")
+@allow(PersonKind.PARENT)
 def decline():
     """A parent or carer says no, for themselves or for a child: shown as Declined, and no
     more reminders, until someone agrees."""
@@ -216,7 +216,7 @@ CHANGED_NOTHING_RECORDED = (
 
 
 @bp.post("/agreements/family/take-back")
-@allow("parent")
+@allow(PersonKind.PARENT)
 def take_back():
     """A parent or carer withdraws an agreement they gave: the withdrawal is theirs."""
     parent = current_user.principal
@@ -233,9 +233,9 @@ def take_back():
 
 def _sign_for_family(parent: Parent, policies: list[PolicyToSign], name: str) -> list[Outcome]:
     subjects: dict[tuple[str, int], Person] = {
-        ("pupil", child.id): child for child in parents.visible_children(parent)
+        (PersonKind.PUPIL, child.id): child for child in parents.visible_children(parent)
     }
-    subjects[("parent", parent.id)] = parent
+    subjects[(PersonKind.PARENT, parent.id)] = parent
     school = get_db().get_one(School, parent.school_id)
     return signing.sign_for_family(
         get_db(),
@@ -289,7 +289,7 @@ def _receipt_lines(records: list[Acceptance], subjects: dict) -> list[ReceiptLin
     for record in records:
         subject = subjects.get((record.subject_type, record.subject_id))
         if record.acting_as == SELF:
-            about = "for yourself" if record.subject_type == "parent" else ""
+            about = "for yourself" if record.subject_type == PersonKind.PARENT else ""
         elif subject is not None:
             countersign = record.acting_as == COUNTERSIGN
             about = f"{'countersigned ' if countersign else ''}for {subject.name}"
@@ -302,7 +302,7 @@ def _receipt_lines(records: list[Acceptance], subjects: dict) -> list[ReceiptLin
 
 
 @bp.get("/agreements/done")
-@allow("parent")
+@allow(PersonKind.PARENT)
 def receipt():
     """What was just recorded: policy, version, content hash and time."""
     ids = session.get(RECEIPT) or []
@@ -310,8 +310,8 @@ def receipt():
     records = agreement_history.made_by_parent(get_db(), parent.id, ids)
     if not records:
         return redirect(url_for("agreements.family"))
-    subjects = {("pupil", child.id): child for child in parents.visible_children(parent)}
-    subjects[("parent", parent.id)] = parent
+    subjects = {(PersonKind.PUPIL, child.id): child for child in parents.visible_children(parent)}
+    subjects[(PersonKind.PARENT, parent.id)] = parent
     return render_template(
         "agreements/receipt.html",
         lines=_receipt_lines(records, subjects),

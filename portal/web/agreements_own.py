@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..models import Pupil
+from ..models import PersonKind, Pupil
 from ..services import agreements, consents, refusals, signing
 from ..services.agreements import PARENT, SELF, Part, Rule
 from ..services.signing import shown_key
@@ -60,7 +60,7 @@ def _showing(to_sign: list[Part]) -> Part | None:
 
 
 @bp.route("/agreements/mine", methods=["GET", "POST"])
-@allow("pupil", *STAFF)
+@allow(PersonKind.PUPIL, *STAFF)
 @csrf.exempt  # the form checks its own token, so a stale one keeps what was typed
 def mine():
     """A pupil's or a member of staff's own agreement: read it, then agree, or say no."""
@@ -89,7 +89,7 @@ def mine():
 
 
 @bp.post("/agreements/mine/no")
-@allow("pupil", *STAFF)
+@allow(PersonKind.PUPIL, *STAFF)
 @csrf.exempt  # the form checks its own token, so a stale one keeps what was typed
 def decline_own():
     """A pupil or a member of staff says no to their own agreement: shown as Declined, and

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from ..models import LEADS, Pupil, School
+from ..models import LEADS, PersonKind, Pupil, School
 from ..services import consents, coverage, exports
 from ..services.agreements import Rule
 from ..services.coverage import Column, Period
@@ -59,7 +59,7 @@ def _column(by: str, column_id: int) -> Column:
 
 
 def _pupil_rules() -> list[Rule]:
-    return [rule for rule in all_rules() if rule.audience.subject == "pupil"]
+    return [rule for rule in all_rules() if rule.audience.subject == PersonKind.PUPIL]
 
 
 def _signed_by_year() -> dict:

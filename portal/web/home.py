@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..content.policies import AUDIENCE_LABELS
-from ..models import LEADS, StaffRole
+from ..models import LEADS, PersonKind, StaffRole
 from ..services import overview, refusals
 from .access import STAFF, allow, public
 from .agreement_records import rule_key
@@ -20,7 +20,9 @@ from .policies import content, today
 
 bp = Blueprint("home", __name__)
 
-HOMES = {"pupil": "pupils.home", "parent": "parents.home"} | {role: "home.staff" for role in STAFF}
+HOMES = {PersonKind.PUPIL: "pupils.home", PersonKind.PARENT: "parents.home"} | {
+    role: "home.staff" for role in STAFF
+}
 
 # What each member of staff can do, by role: (endpoint, label, hint, roles).
 STAFF_LINKS = (

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from ..content.curriculum import Curriculum, Lesson
 from ..content.teacher_notes import SENSITIVE_WARNING
-from ..models import Pupil, QuizAnswer, QuizAttempt, SchoolClass
+from ..models import PersonKind, Pupil, QuizAnswer, QuizAttempt, SchoolClass
 from ..services import lessons, teaching
 from .access import STAFF, allow
 from .database import get_db
@@ -53,7 +53,7 @@ def own_attempt(attempt_id: int) -> tuple[QuizAttempt, Lesson, dict[str, QuizAns
 
 
 @bp.get("/images/<name>")
-@allow("pupil", *STAFF)
+@allow(PersonKind.PUPIL, *STAFF)
 def image(name: str):
     # An absolute folder (see app._load_curriculum): a relative one would be taken as
     # relative to the portal's package, not to where the lessons were loaded from.
@@ -61,14 +61,14 @@ def image(name: str):
 
 
 @bp.get("/")
-@allow("pupil")
+@allow(PersonKind.PUPIL)
 def mine():
     statuses = lessons.lessons_for_pupil(get_db(), curriculum(), current_user.principal)
     return render_template("lessons/mine.html", statuses=statuses)
 
 
 @bp.get("/<lesson_id>/<int:part>")
-@allow("pupil")
+@allow(PersonKind.PUPIL)
 def read(lesson_id: str, part: int):
     lesson = pupil_lesson(lesson_id)
     if not 1 <= part <= len(lesson.sections):
@@ -83,7 +83,7 @@ def read(lesson_id: str, part: int):
 
 
 @bp.post("/<lesson_id>/quiz")
-@allow("pupil")
+@allow(PersonKind.PUPIL)
 def start_quiz(lesson_id: str):
     """Reading to the end counts the lesson as done; then a fresh go at the quiz begins."""
     lesson = pupil_lesson(lesson_id)
@@ -92,7 +92,7 @@ def start_quiz(lesson_id: str):
 
 
 @bp.route("/quiz/<int:attempt_id>/<int:number>", methods=["GET", "POST"])
-@allow("pupil")
+@allow(PersonKind.PUPIL)
 def question(attempt_id: int, number: int):
     attempt, lesson, answers = own_attempt(attempt_id)
     if not 1 <= number <= len(lesson.questions):
@@ -126,7 +126,7 @@ def _chosen(option_count: int) -> list[int]:
 
 
 @bp.route("/quiz/<int:attempt_id>/done", methods=["GET", "POST"])
-@allow("pupil")
+@allow(PersonKind.PUPIL)
 def result(attempt_id: int):
     attempt, lesson, _answers = own_attempt(attempt_id)
     db = get_db()

@@ -20,7 +20,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from ..models import School
+from ..models import LEADS, PersonKind, School
 from ..services import links, parents
 from ..services.sessions import end_session
 from ..services.tokens import LETTER_CODE_EXAMPLE, TOKEN_MARK
@@ -72,7 +72,7 @@ def _is_code_post() -> bool:
 
 
 @bp.get("/")
-@allow("parent")
+@allow(PersonKind.PARENT)
 def home():
     children = parents.visible_children(current_user.principal)
     return render_template("parents/home.html", children=children)
@@ -163,7 +163,7 @@ def link(token: str):
     db = get_db()
     if (
         current_user.is_authenticated
-        and current_user.role == "parent"
+        and current_user.role == PersonKind.PARENT
         and parents.used_sign_in_link_owner(db, token) == current_user.principal.id
     ):
         # A second press after the first signed them in (its new session has a new CSRF
@@ -192,7 +192,7 @@ def link(token: str):
 
 
 @bp.route("/letters", methods=["GET", "POST"])
-@allow("admin", "ict_lead")
+@allow(*LEADS)
 def letters():
     """Letters with sign-in codes for a class. Looking is safe; only the button makes codes."""
     db = get_db()

@@ -23,7 +23,7 @@ from wtforms import IntegerField, PasswordField, SelectMultipleField, StringFiel
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from ..content.calendar import utcnow
-from ..models import ClassSignIn, SchoolClass
+from ..models import ClassSignIn, PersonKind, SchoolClass
 from ..services import classroom, pupil_accounts
 from ..services.pictures import PICTURES, TO_CHOOSE, is_a_choice, uses_pictures
 from .access import STAFF, allow, public
@@ -81,7 +81,7 @@ class ClassForm(FlaskForm):
 
 
 @bp.get("/")
-@allow("pupil")
+@allow(PersonKind.PUPIL)
 def home():
     return render_template("pupils/home.html")
 

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..models import LEADS, Visitor
+from ..models import LEADS, PersonKind, Visitor, VisitorKind
 from ..services import agreements
 from ..services import visitors as visitor_service
 from ..services.agreements import Rule
@@ -30,9 +30,7 @@ class VisitorForm(FlaskForm):
     )
     kind = RadioField(
         "They are a",
-        choices=choices(
-            [("visitor", "Visitor"), ("volunteer", "Volunteer"), ("governor", "Governor")]
-        ),
+        choices=choices([(kind, kind.label) for kind in VisitorKind]),
         validators=[InputRequired("Choose visitor, volunteer or governor.")],
     )
     organisation = StringField(
@@ -62,10 +60,12 @@ def visitors():
             form.organisation.data or None,
         )
         flash(f"{visitor.name} is added as a {visitor.kind}. Now record their agreement below.")
-        return redirect(url_for("agreement_records.person", kind="visitor", person_id=visitor.id))
+        return redirect(
+            url_for("agreement_records.person", kind=PersonKind.VISITOR, person_id=visitor.id)
+        )
     statuses: dict[int, list[tuple[Rule, str]]] = {}
     for rule in all_rules():
-        if rule.audience.subject == "visitor":
+        if rule.audience.subject == PersonKind.VISITOR:
             for row in agreements.everyone(db, rule, school_id):
                 statuses.setdefault(row.subject_id, []).append((rule, row.status))
     listed = visitor_service.listed(db, school_id)
@@ -84,7 +84,7 @@ def _visitor_to_manage(person_id: int) -> Visitor:
     """A visitor of this school, for a form that checks its own token."""
     if not FlaskForm().validate_on_submit():
         abort(400)
-    return person_in_school("visitor", person_id)
+    return person_in_school(PersonKind.VISITOR, person_id)
 
 
 @bp.post("/people/visitor/<int:person_id>/left")
@@ -97,7 +97,9 @@ def visitor_left(person_id: int):
             f"{visitor.name} is marked as left on {local_time_filter(visitor.left_at)}. They are "
             'no longer counted as not signed. Pressed by mistake? Press "Undo" below.'
         )
-    return redirect(url_for("agreement_records.person", kind="visitor", person_id=person_id))
+    return redirect(
+        url_for("agreement_records.person", kind=PersonKind.VISITOR, person_id=person_id)
+    )
 
 
 @bp.post("/people/visitor/<int:person_id>/back")
@@ -107,4 +109,6 @@ def visitor_back(person_id: int):
     visitor = _visitor_to_manage(person_id)
     if visitor_service.mark_back(get_db(), current_user.principal, visitor):
         flash(f"{visitor.name} is no longer marked as left.")
-    return redirect(url_for("agreement_records.person", kind="visitor", person_id=person_id))
+    return redirect(
+        url_for("agreement_records.person", kind=PersonKind.VISITOR, person_id=person_id)
+    )
