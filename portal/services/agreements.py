@@ -25,17 +25,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     CTE,
+    BindParameter,
     ColumnElement,
     Integer,
     Row,
     Select,
     Subquery,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -409,7 +412,10 @@ def _state_columns(rule: Rule, state: CTE) -> list[ColumnElement[Any]]:
 
 
 def people(
-    rule: Rule, school_id: int, class_id: int | None = None, subject_id: int | None = None
+    rule: Rule,
+    school_id: int,
+    class_id: int | None = None,
+    subject_id: int | BindParameter[int] | None = None,
 ) -> Select[Any]:
     """One row per person the rule is about (per class, for parents with children in several):
     subject_id, name, sort_name, group_id, group_name, group_order, status, last_signed,
@@ -441,7 +447,11 @@ def _with_recorder(query: Select[Any], state: CTE) -> Select[Any]:
 
 
 def _people(
-    rule: Rule, school_id: int, state: CTE, class_id: int | None, subject_id: int | None
+    rule: Rule,
+    school_id: int,
+    state: CTE,
+    class_id: int | None,
+    subject_id: int | BindParameter[int] | None,
 ) -> Select[Any]:
     audience = rule.audience
     if audience.subject == "pupil":
@@ -752,7 +762,7 @@ def parts_about(db: Session, all_rules: list[Rule], subject: Any) -> list[Part]:
     found = []
     subject_type = kind_of(subject)
     for rule in rules_about(all_rules, subject):
-        row = db.execute(people(rule, subject.school_id, subject_id=subject.id).limit(1)).first()
+        row = _person_row(db, rule, subject)
         status = row.status if row is not None else "pending"
         for part in rule.parts:
             is_done = row is not None and bool(row._mapping[f"done_{part}"])
@@ -764,8 +774,21 @@ def parts_about(db: Session, all_rules: list[Rule], subject: Any) -> list[Part]:
 
 def status_of(db: Session, rule: Rule, subject: Any) -> str:
     """Where one person stands with one agreement (one of STATUSES)."""
-    row = db.execute(people(rule, subject.school_id, subject_id=subject.id).limit(1)).first()
+    row = _person_row(db, rule, subject)
     return row.status if row is not None else "pending"
+
+
+def _person_row(db: Session, rule: Rule, subject: Any) -> Row[Any] | None:
+    """One person's row of `people`, or none."""
+    return db.execute(_one_person(rule, subject.school_id), {"subject_id": subject.id}).first()
+
+
+@lru_cache(maxsize=256)
+def _one_person(rule: Rule, school_id: int) -> Select[Any]:
+    """`people` for the person given as `subject_id` when it is run. Built once for each rule
+    and school: building it took several times longer than running it, and every page a
+    person opens asks where they stand."""
+    return people(rule, school_id, subject_id=bindparam("subject_id", type_=Integer)).limit(1)
 
 
 def _doing_record(
