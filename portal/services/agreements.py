@@ -788,19 +788,27 @@ def _one_person(rule: Rule, school_id: int) -> Select[Any]:
     """`people` for the person given as `subject_id` when it is run. Built once for each rule
     and school: building it took several times longer than running it, and every page a
     person opens asks where they stand."""
-    return people(rule, school_id, subject_id=bindparam("subject_id", type_=Integer)).limit(1)
+    return people(rule, school_id, subject_id=bindparam("subject_id")).limit(1)
 
 
 def _doing_record(
     db: Session, rule: Rule, part: str, subject_type: str, subject_id: int
 ) -> Acceptance | None:
     """The newest record that counts for this part (for showing who did it, and when)."""
+    query = _newest_counting(rule, part)
+    return db.scalar(query, {"subject_type": subject_type, "subject_id": subject_id})
+
+
+@lru_cache(maxsize=256)
+def _newest_counting(rule: Rule, part: str) -> Select[Acceptance]:
+    """`_doing_record`'s query, for the person given when it is run (built once, as
+    `_one_person`)."""
     row = aliased(Acceptance)
-    return db.scalar(
+    return (
         select(row)
         .where(
-            row.subject_type == subject_type,
-            row.subject_id == subject_id,
+            row.subject_type == bindparam("subject_type"),
+            row.subject_id == bindparam("subject_id"),
             row.acting_as == part,
             row.action == ACCEPT,
             row.policy_version_id.in_(rule.counted_ids),
