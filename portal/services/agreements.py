@@ -297,10 +297,12 @@ def _not_superseded(row: Records) -> ColumnElement[bool]:
     return ~agreed_after(row)
 
 
+@lru_cache(maxsize=256)
 def agreement_state(rule: Rule, school_id: int) -> CTE:
     """SQL, one pass over the school's records of this policy: for each person with any,
     which parts are done (for a version and a time that count today), whether they ever
-    agreed to a version of it, and when they last did."""
+    agreed to a version of it, and when they last did. Built once for each rule and school
+    (it is the same SQL each time, and took longer to build than a small school's to run)."""
     row = aliased(Acceptance)
     records = (
         select(
