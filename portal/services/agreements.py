@@ -25,16 +25,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     CTE,
+    BindParameter,
     ColumnElement,
     Integer,
     Row,
     Select,
     Subquery,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -258,10 +261,12 @@ def _not_superseded(row: Records) -> ColumnElement[bool]:
     return ~agreed_after(row)
 
 
+@lru_cache(maxsize=256)
 def agreement_state(rule: Rule, school_id: int) -> CTE:
     """SQL, one pass over the school's records of this policy: for each person with any,
     which parts are done (for a version and a time that count today), whether they ever
-    agreed to a version of it, and when they last did."""
+    agreed to a version of it, and when they last did. Built once for each rule and school
+    (it is the same SQL each time, and took longer to build than a small school's to run)."""
     row = aliased(Acceptance)
     records = (
         select(
@@ -373,7 +378,10 @@ def _state_columns(rule: Rule, state: CTE) -> list[ColumnElement[Any]]:
 
 
 def people(
-    rule: Rule, school_id: int, class_id: int | None = None, subject_id: int | None = None
+    rule: Rule,
+    school_id: int,
+    class_id: int | None = None,
+    subject_id: int | BindParameter[int] | None = None,
 ) -> Select[Any]:
     """One row per person the rule is about (per class, for parents with children in several):
     subject_id, name, sort_name, group_id, group_name, group_order, status, last_signed,
@@ -405,7 +413,11 @@ def _with_recorder(query: Select[Any], state: CTE) -> Select[Any]:
 
 
 def _people(
-    rule: Rule, school_id: int, state: CTE, class_id: int | None, subject_id: int | None
+    rule: Rule,
+    school_id: int,
+    state: CTE,
+    class_id: int | None,
+    subject_id: int | BindParameter[int] | None,
 ) -> Select[Any]:
     audience = rule.audience
     if audience.subject == PersonKind.PUPIL:
@@ -715,7 +727,7 @@ def parts_about(db: Session, all_rules: list[Rule], subject: Any) -> list[Part]:
     found = []
     subject_type = subject.person_kind
     for rule in rules_about(all_rules, subject):
-        row = db.execute(people(rule, subject.school_id, subject_id=subject.id).limit(1)).first()
+        row = _person_row(db, rule, subject)
         status = row.status if row is not None else "pending"
         for part in rule.parts:
             is_done = row is not None and bool(row._mapping[f"done_{part}"])
@@ -727,20 +739,41 @@ def parts_about(db: Session, all_rules: list[Rule], subject: Any) -> list[Part]:
 
 def status_of(db: Session, rule: Rule, subject: Any) -> str:
     """Where one person stands with one agreement (one of STATUSES)."""
-    row = db.execute(people(rule, subject.school_id, subject_id=subject.id).limit(1)).first()
+    row = _person_row(db, rule, subject)
     return row.status if row is not None else "pending"
+
+
+def _person_row(db: Session, rule: Rule, subject: Any) -> Row[Any] | None:
+    """One person's row of `people`, or none."""
+    return db.execute(_one_person(rule, subject.school_id), {"subject_id": subject.id}).first()
+
+
+@lru_cache(maxsize=256)
+def _one_person(rule: Rule, school_id: int) -> Select[Any]:
+    """`people` for the person given as `subject_id` when it is run. Built once for each rule
+    and school: building it took several times longer than running it, and every page a
+    person opens asks where they stand."""
+    return people(rule, school_id, subject_id=bindparam("subject_id")).limit(1)
 
 
 def _doing_record(
     db: Session, rule: Rule, part: str, subject_type: str, subject_id: int
 ) -> Acceptance | None:
     """The newest record that counts for this part (for showing who did it, and when)."""
+    query = _newest_counting(rule, part)
+    return db.scalar(query, {"subject_type": subject_type, "subject_id": subject_id})
+
+
+@lru_cache(maxsize=256)
+def _newest_counting(rule: Rule, part: str) -> Select[Acceptance]:
+    """`_doing_record`'s query, for the person given when it is run (built once, as
+    `_one_person`)."""
     row = aliased(Acceptance)
-    return db.scalar(
+    return (
         select(row)
         .where(
-            row.subject_type == subject_type,
-            row.subject_id == subject_id,
+            row.subject_type == bindparam("subject_type"),
+            row.subject_id == bindparam("subject_id"),
             row.acting_as == part,
             row.action == ACCEPT,
             row.policy_version_id.in_(rule.counted_ids),

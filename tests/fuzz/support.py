@@ -216,6 +216,7 @@ def _counted(table):
     return query
 
 
+@functools.cache  # the same statements each time: SQLAlchemy then keeps their cache keys
 def _snapshot_queries() -> tuple[Any, dict[str, Any]]:
     counts = select(
         *(
