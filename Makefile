@@ -46,6 +46,7 @@ bench-portal: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/portal_load.py
 
+# nginx in front, as the administrator's guide runs it: apt-get install nginx
 bench-quiz: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/quiz_load.py
