@@ -174,3 +174,9 @@ Person = Pupil | Parent | Staff | Visitor
 PEOPLE: dict[str, type[Person]] = {
     model.person_kind: model for model in (Pupil, Parent, Staff, Visitor)
 }
+
+# Everyone who signs in (visitors never do), and the table of each kind.
+Principal = Staff | Pupil | Parent
+PRINCIPALS: dict[str, type[Principal]] = {
+    model.person_kind: model for model in (Staff, Pupil, Parent)
+}

@@ -250,11 +250,16 @@ def new_password_problems(db: Session, staff: Staff, password: str) -> list[str]
     return password_problems(password, avoid=avoid)
 
 
+def peek_reset_link(db: Session, token: str) -> Staff | None:
+    """The member of staff an unused password reset link is for, without using it."""
+    return links.peek_link(db, token, RESET_PURPOSE, Staff)
+
+
 def reset_password(db: Session, token: str, password: str) -> bool:
     """Set a new password from an emailed reset link, as one unit of work: uses the link up,
     sets the password (ending every session), clears any lockout and commits. False, with
     nothing done, when the link was used or ran out meanwhile."""
-    staff = links.use_link(db, token, RESET_PURPOSE)
+    staff = links.use_link(db, token, RESET_PURPOSE, Staff)
     if staff is None:
         return False
     set_password(db, staff, password)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..content.calendar import utcnow
-from ..models import AuditEvent
+from ..models import AuditEvent, Person, Principal
 
 # The address the current request came from. The web layer sets it at the start of each
 # request (as seen through the trusted proxies); commands leave it empty.
@@ -28,8 +28,8 @@ def record(
     action: str,
     *,
     school_id: int | None,
-    actor: Any = None,
-    subject: Any = None,
+    actor: Principal | None = None,
+    subject: Person | None = None,
     **detail: Any,
 ) -> None:
     """Add an event to the session; it is committed with the work it describes."""
@@ -38,9 +38,9 @@ def record(
             school_id=school_id,
             action=action,
             actor_type=actor.person_kind if actor is not None else None,
-            actor_id=getattr(actor, "id", None),
+            actor_id=actor.id if actor is not None else None,
             subject_type=subject.person_kind if subject is not None else None,
-            subject_id=getattr(subject, "id", None),
+            subject_id=subject.id if subject is not None else None,
             detail=detail,
             ip=client_address.get(),
         )
@@ -48,7 +48,7 @@ def record(
 
 
 def log_record_opened(
-    db: Session, action: str, *, school_id: int, actor: Any, subject: Any
+    db: Session, action: str, *, school_id: int, actor: Principal, subject: Person
 ) -> None:
     """Write down that `actor` opened or downloaded `subject`'s record, as one unit of work:
     commits, so the reading is logged even though nothing else changed."""
@@ -56,7 +56,9 @@ def log_record_opened(
     db.commit()
 
 
-def log_refusal(db: Session, *, status: int, method: str, path: str, actor: Any) -> bool:
+def log_refusal(
+    db: Session, *, status: int, method: str, path: str, actor: Principal | None
+) -> bool:
     """Log a refused request (403, 404), unless this address is past its hourly cap, as one unit
     of work: whatever the refused request half-did is rolled back first, so none of it is kept,
     and the entry is committed. If the log cannot be written it is given up, so the refusal page
@@ -71,7 +73,9 @@ def log_refusal(db: Session, *, status: int, method: str, path: str, actor: Any)
     return logged
 
 
-def _record_refusal(db: Session, *, status: int, method: str, path: str, actor: Any) -> bool:
+def _record_refusal(
+    db: Session, *, status: int, method: str, path: str, actor: Principal | None
+) -> bool:
     ip = client_address.get()
     since = utcnow() - dt.timedelta(hours=1)
     logged = db.scalars(

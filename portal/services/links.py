@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from ..content.calendar import utcnow
-from ..models import LinkToken
-from .sessions import PRINCIPALS, Principal
+from ..models import LinkToken, Principal
 from .tokens import link_token, new_token, token_hash
 
 PURPOSES = ("parent-sign-in", "password-reset")
+
+# The kind of person a link is for: each purpose is for one.
+P = TypeVar("P", bound=Principal)
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class IssuedLink:
 
 
 def issue_link(
-    db: Session, purpose: str, principal: Any, lifetime: dt.timedelta, secret_key: str
+    db: Session, purpose: str, principal: Principal, lifetime: dt.timedelta, secret_key: str
 ) -> IssuedLink:
     """A new link for `principal`; any older unused link of theirs for the same purpose stops
     working, so only the newest email's link signs anyone in."""
@@ -66,7 +68,7 @@ def issue_link(
     return IssuedLink(token, nonce)
 
 
-def peek_link(db: Session, token: str, purpose: str) -> Any | None:
+def peek_link(db: Session, token: str, purpose: str, model: type[P]) -> P | None:
     """Who an unused, unexpired link is for, without using it."""
     link = db.scalar(
         select(LinkToken).where(
@@ -76,10 +78,10 @@ def peek_link(db: Session, token: str, purpose: str) -> Any | None:
             LinkToken.expires_at > utcnow(),
         )
     )
-    return _principal(db, link)
+    return _principal(db, link, model)
 
 
-def use_link(db: Session, token: str, purpose: str) -> Any | None:
+def use_link(db: Session, token: str, purpose: str, model: type[P]) -> P | None:
     """Use a link once: of two presses at the same moment, exactly one succeeds."""
     now = utcnow()
     used = cast(
@@ -98,7 +100,7 @@ def use_link(db: Session, token: str, purpose: str) -> Any | None:
     if used.rowcount != 1:
         return None
     link = db.scalar(select(LinkToken).where(LinkToken.token_hash == token_hash(token)))
-    return _principal(db, link)
+    return _principal(db, link, model)
 
 
 def link_id(db: Session, token: str) -> int | None:
@@ -118,10 +120,10 @@ def used_link_owner(db: Session, token: str, purpose: str) -> tuple[str, int] | 
     return (row[0], row[1]) if row else None
 
 
-def _principal(db: Session, link: LinkToken | None) -> Any | None:
-    if link is None:
+def _principal(db: Session, link: LinkToken | None, model: type[P]) -> P | None:
+    if link is None or link.principal_type != model.person_kind:
         return None
-    principal = cast(Principal | None, db.get(PRINCIPALS[link.principal_type], link.principal_id))
+    principal = db.get(model, link.principal_id)
     if principal is None or principal.left_at is not None:
         return None
     return principal

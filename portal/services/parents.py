@@ -77,11 +77,11 @@ def find_by_letter_code(db: Session, code: str) -> Parent | None:
 
 
 def use_sign_in_link(db: Session, token: str) -> Parent | None:
-    return links.use_link(db, token, LINK_PURPOSE)
+    return links.use_link(db, token, LINK_PURPOSE, Parent)
 
 
 def peek_sign_in_link(db: Session, token: str) -> Parent | None:
-    return links.peek_link(db, token, LINK_PURPOSE)
+    return links.peek_link(db, token, LINK_PURPOSE, Parent)
 
 
 def used_sign_in_link_owner(db: Session, token: str) -> int | None:

@@ -5,24 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Executable, and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from ..content.calendar import utcnow
-from ..models import LoginSession, Parent, Pupil, School, Staff
+from ..models import PRINCIPALS, LoginSession, Principal, School
 from . import audit
 from .tokens import new_token, token_hash
 
-# Everyone who signs in.
-Principal = Staff | Pupil | Parent
-PRINCIPALS: dict[str, type[Principal]] = {
-    model.person_kind: model for model in (Staff, Pupil, Parent)
-}
 
-
-def start_session(db: Session, principal: Any) -> str:
+def start_session(db: Session, principal: Principal) -> str:
     """A new session's token: random, after the kind of person it is for ("pupil.Xy3..."), so
     that resuming it joins only that kind's table."""
     kind = principal.person_kind
@@ -42,7 +36,7 @@ def start_session(db: Session, principal: Any) -> str:
 class Resumed:
     """A live session's person and their school's name (every page shows it)."""
 
-    principal: Any
+    principal: Principal
     school_name: str
 
 
@@ -115,7 +109,7 @@ def end_session(db: Session, token: str) -> None:
     db.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash(token)))
 
 
-def end_all_sessions(db: Session, principal: Any) -> None:
+def end_all_sessions(db: Session, principal: Principal) -> None:
     db.execute(
         delete(LoginSession).where(
             LoginSession.principal_type == principal.person_kind,
@@ -124,7 +118,7 @@ def end_all_sessions(db: Session, principal: Any) -> None:
     )
 
 
-def sign_in(db: Session, principal: Any, how: str) -> str:
+def sign_in(db: Session, principal: Principal, how: str) -> str:
     """Start a session for `principal` and log how they signed in, as one unit of work: commits
     (with whatever the sign-in checked or used up), so the sign-in is durable. The new token."""
     token = start_session(db, principal)
@@ -133,14 +127,14 @@ def sign_in(db: Session, principal: Any, how: str) -> str:
     return token
 
 
-def sign_out_everywhere(db: Session, principal: Any) -> None:
+def sign_out_everywhere(db: Session, principal: Principal) -> None:
     """End every session `principal` has and log it, as one unit of work: commits."""
     end_all_sessions(db, principal)
     audit.record(db, "signed-out", school_id=principal.school_id, actor=principal)
     db.commit()
 
 
-def sign_out_here(db: Session, principal: Any, token: str) -> None:
+def sign_out_here(db: Session, principal: Principal, token: str) -> None:
     """End only the session `token` and log it, as one unit of work: commits. The person stays
     signed in on their other devices."""
     end_session(db, token)

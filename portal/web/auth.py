@@ -21,7 +21,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..models import Staff
-from ..services import accounts, links
+from ..services import accounts
 from ..services.tokens import TOKEN_MARK
 from .access import ROLES, STAFF, allow, public
 from .database import get_db
@@ -257,7 +257,7 @@ def forgot_password():
 @public
 def reset_password(token: str):
     db = get_db()
-    staff = links.peek_link(db, token, accounts.RESET_PURPOSE)
+    staff = accounts.peek_reset_link(db, token)
     if staff is None:
         return render_template("auth/link_expired.html"), 410
     form = NewPasswordForm()

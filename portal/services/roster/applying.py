@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ...content.calendar import utcnow
-from ...models import ClassTeacher, Parent, ParentLink, Pupil, SchoolClass, Staff
+from ...models import ClassTeacher, Parent, ParentLink, Principal, Pupil, SchoolClass, Staff
 from .. import audit
 from ..sessions import end_all_sessions
 from .columns import PUPILS
@@ -29,6 +29,10 @@ OUTDATED = (
     "Something changed since you checked this file, so nothing was imported. "
     "Check the changes again, then import."
 )
+
+
+# A record the roster writes: a class or a person.
+R = TypeVar("R", SchoolClass, Pupil, Parent, Staff)
 
 
 class PlanOutdated(Exception):
@@ -77,7 +81,13 @@ def _write(db: Session, school_id: int, plan: Plan, by: Staff | None) -> None:
     else:
         _write_staff(db, school_id, plan.staff, now)
     audit.record(
-        db, "roster-imported", school_id=school_id, actor=by, file=plan.kind, **plan.counts()
+        db,
+        "roster-imported",
+        school_id=school_id,
+        actor=by,
+        subject=None,  # about many people, not one: the counts are the detail
+        file=plan.kind,
+        **plan.counts(),
     )
 
 
@@ -188,7 +198,7 @@ def _write_staff(
                 db.add(ClassTeacher(class_id=classes[name].id, staff_id=person.id))
 
 
-def _set_left(db: Session, person: Any, left: bool, now: dt.datetime) -> None:
+def _set_left(db: Session, person: Principal, left: bool, now: dt.datetime) -> None:
     """A leaver's record stays, but every session ends at once: they cannot carry on signed in."""
     if not left:
         person.left_at = None
@@ -197,7 +207,7 @@ def _set_left(db: Session, person: Any, left: bool, now: dt.datetime) -> None:
         end_all_sessions(db, person)
 
 
-def _found_or_added(db: Session, records: dict[str, Any], key: str, new: Callable[[], Any]) -> Any:
+def _found_or_added(db: Session, records: dict[str, R], key: str, new: Callable[[], R]) -> R:
     """The record under `key`, else a new one, added to the session and to `records`."""
     if key not in records:
         records[key] = new()
