@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import PEOPLE, Acceptance, PersonKind, PolicyVersionRecord
+from ..models import Acceptance, PersonKind, PolicyVersionRecord
+from . import people
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,7 @@ def history(db: Session, kind: str, subject_id: int) -> list[HistoryLine]:
 
 def actor_name(db: Session, record: Acceptance) -> str:
     """Who made a record; one who has since been removed is named by kind and number."""
-    model = PEOPLE.get(record.actor_type)
-    actor: Any = db.get(model, record.actor_id) if model else None
+    actor = people.find(db, record.actor_type, record.actor_id)
     name = actor.name if actor is not None else f"{record.actor_type} {record.actor_id}"
     return f"{name} (staff)" if record.actor_type == PersonKind.STAFF else name
 

@@ -57,7 +57,9 @@ from ..models import (
     Acceptance,
     Parent,
     ParentLink,
+    Person,
     PersonKind,
+    Principal,
     Pupil,
     SchoolClass,
     Staff,
@@ -161,13 +163,13 @@ class Rule:
     def two_part(self) -> bool:
         return len(self.audience.parts) == 2
 
-    def applies_to(self, subject: Any) -> bool:
+    def applies_to(self, subject: Person) -> bool:
         if subject.person_kind != self.audience.subject:
             return False
         if self.audience.years:
-            return subject.year_group in self.audience.years
+            return isinstance(subject, Pupil) and subject.year_group in self.audience.years
         if self.audience.kinds:
-            return subject.kind in self.audience.kinds
+            return isinstance(subject, Visitor) and subject.kind in self.audience.kinds
         return True
 
 
@@ -210,7 +212,7 @@ def _carried_over(catalogue: Catalogue, policy: Policy, current: PolicyVersion) 
     return tuple(catalogue.find(policy.slug, v.version).record_id for v in policy.amended(current))
 
 
-def rules_about(all_rules: list[Rule], subject: Any) -> list[Rule]:
+def rules_about(all_rules: list[Rule], subject: Person) -> list[Rule]:
     return [rule for rule in all_rules if rule.applies_to(subject)]
 
 
@@ -653,7 +655,7 @@ def missing(
     school_id: int,
     class_id: int | None = None,
     status: str | None = None,
-) -> list[Any]:
+) -> list[Row[Any]]:
     """Who has not completed the agreement (or, with `status`, who is in that status)."""
     rows = people(rule, school_id, class_id).subquery()
     query = select(rows)
@@ -666,7 +668,9 @@ def missing(
     )
 
 
-def everyone(db: Session, rule: Rule, school_id: int, class_id: int | None = None) -> list[Any]:
+def everyone(
+    db: Session, rule: Rule, school_id: int, class_id: int | None = None
+) -> list[Row[Any]]:
     rows = people(rule, school_id, class_id).subquery()
     return list(
         db.execute(
@@ -698,7 +702,7 @@ class Part:
     """One part of one agreement about one person: done or to do."""
 
     rule: Rule
-    subject: Any
+    subject: Person
     part: str
     status: str  # the whole agreement's status (STATUSES)
     done_by: Acceptance | None  # the record that did this part, if done
@@ -721,7 +725,7 @@ class Part:
         return self.rule.versions_by_id.get(self.done_by.policy_version_id)
 
 
-def parts_about(db: Session, all_rules: list[Rule], subject: Any) -> list[Part]:
+def parts_about(db: Session, all_rules: list[Rule], subject: Person) -> list[Part]:
     """Every part of every agreement about `subject`, done or not: the same SQL as the
     school's counts, for one person."""
     found = []
@@ -737,13 +741,13 @@ def parts_about(db: Session, all_rules: list[Rule], subject: Any) -> list[Part]:
     return found
 
 
-def status_of(db: Session, rule: Rule, subject: Any) -> str:
+def status_of(db: Session, rule: Rule, subject: Person) -> str:
     """Where one person stands with one agreement (one of STATUSES)."""
     row = _person_row(db, rule, subject)
     return row.status if row is not None else "pending"
 
 
-def _person_row(db: Session, rule: Rule, subject: Any) -> Row[Any] | None:
+def _person_row(db: Session, rule: Rule, subject: Person) -> Row[Any] | None:
     """One person's row of `people`, or none."""
     return db.execute(_one_person(rule, subject.school_id), {"subject_id": subject.id}).first()
 
@@ -795,7 +799,7 @@ def parts_for_parent(db: Session, all_rules: list[Rule], parent: Parent) -> list
     return found
 
 
-def parts_to_sign(db: Session, all_rules: list[Rule], person: Any) -> list[Part]:
+def parts_to_sign(db: Session, all_rules: list[Rule], person: Principal) -> list[Part]:
     """The parts this person (pupil, parent or member of staff) has still to sign themselves,
     those they said no to included (they may still agree; see `Part.declined`)."""
     if isinstance(person, Parent):

@@ -16,28 +16,32 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import LEADS, ClassTeacher, PersonKind, Staff, StaffRole
+from ..models import LEADS, ClassTeacher, Person, PersonKind, Pupil, Staff, StaffRole
 
 
 def classes_taught(db: Session, staff: Staff) -> set[int]:
     return set(db.scalars(select(ClassTeacher.class_id).where(ClassTeacher.staff_id == staff.id)))
 
 
-def may_record_for(db: Session, staff: Staff, kind: str, person: Any) -> bool:
+def may_record_for(db: Session, staff: Staff, kind: str, person: Person) -> bool:
     if person.school_id != staff.school_id:
         return False
     if kind == PersonKind.STAFF:
         return person.id == staff.id or staff.role == StaffRole.ADMIN
     if staff.role in LEADS:
         return True
-    return kind == PersonKind.PUPIL and person.class_id in classes_taught(db, staff)
+    return (
+        kind == PersonKind.PUPIL
+        and isinstance(person, Pupil)
+        and person.class_id in classes_taught(db, staff)
+    )
 
 
 def may_record_for_class(db: Session, staff: Staff, class_id: int) -> bool:
     return staff.role in LEADS or class_id in classes_taught(db, staff)
 
 
-def remark_required(staff: Staff, kind: str, person: Any) -> bool:
+def remark_required(staff: Staff, kind: str, person: Person) -> bool:
     """Recording a colleague's own agreement needs a reason on the record."""
     return kind == PersonKind.STAFF and person.id != staff.id
 

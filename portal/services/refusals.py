@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from ..models import (
     Person,
     PersonKind,
     PolicyVersionRecord,
+    Principal,
     Staff,
     StaffRole,
 )
@@ -45,7 +46,7 @@ class RefusalError(ValueError):
 def decline(
     db: Session,
     part: Part,
-    actor: Any,
+    actor: Principal,
     method: str = "online",
     remark: str | None = None,
     signed_name: str | None = None,
@@ -83,7 +84,11 @@ def decline(
 
 
 def withdraw_own(
-    db: Session, part: Part, actor: Any, remark: str | None = None, reached_by: str | None = None
+    db: Session,
+    part: Part,
+    actor: Principal,
+    remark: str | None = None,
+    reached_by: str | None = None,
 ) -> list[Outcome]:
     """Take back an agreement `actor` gave themselves (for themselves or for a child). The
     withdrawal is theirs: under the rule "agreed-stands" another carer's agreement still
@@ -110,7 +115,7 @@ def withdraw_own(
     return _record(db, part, entry, signature, actor, "agreement-withdrawn-own")
 
 
-def own_agreement(db: Session, part: Part, actor: Any) -> Acceptance | None:
+def own_agreement(db: Session, part: Part, actor: Principal) -> Acceptance | None:
     """The actor's own agreement to this part that still counts today, if any: what they may
     take back."""
     row = Acceptance
@@ -169,7 +174,7 @@ def standing_refusal(db: Session, part: Part) -> Acceptance | None:
 
 
 def _record(
-    db: Session, part: Part, entry: Entry, signature: Signature, actor: Any, event: str
+    db: Session, part: Part, entry: Entry, signature: Signature, actor: Principal, event: str
 ) -> list[Outcome]:
     def log(outcomes: list[Outcome]) -> None:
         audit.record(

@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from sqlalchemy import (
     ColumnElement,
@@ -71,6 +71,7 @@ from ..models import (
     Visitor,
 )
 from ..models import Person as AnyPerson
+from . import people
 
 SETTING_NAMES = {
     "learning_days": "RETAIN_LEARNING_DAYS",
@@ -323,7 +324,7 @@ def run(db: Session, periods: Periods, now: dt.datetime | None = None) -> Plan:
     done = plan(db, periods, now)
     c = cutoffs(periods, now)
     for person in done.people:
-        anonymise(db.get(PEOPLE[person.kind], person.id))
+        anonymise(people.get_one(db, PEOPLE[person.kind], person.id))
     db.flush()
     for model, _school, where in _deletions(c).values():
         db.execute(delete(model).where(where).execution_options(synchronize_session=False))
@@ -359,7 +360,7 @@ def _detail(done: Plan, school_id: int) -> dict[str, Any]:
     }
 
 
-def anonymise(person: Any) -> None:
+def anonymise(person: AnyPerson) -> None:
     """Replace everything that identifies this person; keep the row for the records that point
     at it. Their year group, role or kind and the dates they joined and left stay."""
     if isinstance(person, Pupil):
@@ -380,7 +381,7 @@ def anonymise(person: Any) -> None:
         person.name = f"{ANONYMOUS_NAMES[Visitor]} {person.id}"
         person.organisation = None
     else:
-        raise TypeError(f"cannot anonymise {type(person).__name__}")
+        assert_never(person)
     if isinstance(person, Pupil | Staff):
         person.failed_attempts, person.locked_until = 0, None
 

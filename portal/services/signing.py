@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..content.policies import PolicyVersion
-from ..models import Acceptance, Parent, PersonKind, Pupil, SchoolClass, Staff
+from ..models import Acceptance, Parent, Person, PersonKind, Pupil, SchoolClass, Staff
 from . import audit, mail
 from .acceptance import Entry, Outcome, Signature, record_and_commit
 from .agreements import (
@@ -145,7 +145,7 @@ def sign_for_family(
 
 def sign_own(
     db: Session,
-    person: Any,
+    person: Pupil | Staff,
     part: Part,
     signed_name: str | None = None,
     own_words: str | None = None,
@@ -174,7 +174,7 @@ def sign_own(
 def record_for(
     db: Session,
     staff: Staff,
-    person: Any,
+    person: Person,
     parts: Iterable[Part],
     method: str,
     signed_name: str | None = None,
@@ -209,7 +209,9 @@ def record_for(
     return record_and_commit(db, person.school_id, entries, signature, then=log)
 
 
-def withdraw_for(db: Session, staff: Staff, person: Any, part: Part, remark: str) -> list[Outcome]:
+def withdraw_for(
+    db: Session, staff: Staff, person: Person, part: Part, remark: str
+) -> list[Outcome]:
     """A member of staff withdraws an agreement (recorded in error, or taken back in person):
     a new record naming the very version and text of the agreement it withdraws; the old one
     stays, and the agreement is pending again."""

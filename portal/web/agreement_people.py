@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..models import PersonKind, VisitorKind
+from ..models import PersonKind, Visitor, VisitorKind
 from ..services import agreement_history, agreements, on_behalf, refusals, signing
 from ..services import visitors as visitor_service
 from ..services.acceptance import METHODS
@@ -124,7 +124,7 @@ def person(kind: str, person_id: int):
         person=person,
         kind=kind,
         kind_label=VisitorKind(person.kind).label
-        if kind == PersonKind.VISITOR
+        if isinstance(person, Visitor)
         else KIND_HEADINGS[kind],
         parts=parts,
         to_do=to_do,

@@ -13,8 +13,8 @@ from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from ..content.policies import AUDIENCE_LABELS
-from ..models import KIND_LABELS, PEOPLE, PersonKind, SchoolClass
-from ..services import parents
+from ..models import KIND_LABELS, Person, PersonKind, SchoolClass
+from ..services import parents, people
 from ..services.agreements import COUNTERSIGN, PARENT, SELF, Rule
 from .database import get_db
 from .ids import record_id
@@ -75,9 +75,8 @@ def list_filters(rule: Rule, school_class: SchoolClass | None, **more: Any) -> d
     return values
 
 
-def person_in_school(kind: str, person_id: int) -> Any:
-    model = PEOPLE.get(kind) or abort(404)
-    person: Any = get_db().get(model, person_id)
+def person_in_school(kind: str, person_id: int) -> Person:
+    person = people.find(get_db(), kind, person_id)
     if person is None or person.school_id != current_user.school_id:
         abort(404)
     return person

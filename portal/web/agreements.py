@@ -18,8 +18,8 @@ from flask_login import current_user
 
 from ..content.languages import language_name
 from ..content.policies import PolicyVersion
-from ..models import LEADS, PEOPLE, Acceptance, PersonKind
-from ..services import agreements, on_behalf
+from ..models import LEADS, Acceptance, PersonKind
+from ..services import agreements, on_behalf, people
 from ..services.agreements import Rule
 from ..services.signing import and_list, shown_key
 from .access import PUBLIC, ROLES, STAFF, allow, current_view, here
@@ -126,8 +126,7 @@ def who_did(record: Acceptance) -> str:
         and record.actor_id == current_user.principal.id
     ):
         return "you"
-    model = PEOPLE.get(record.actor_type)
-    actor: Any = get_db().get(model, record.actor_id) if model else None
+    actor = people.find(get_db(), record.actor_type, record.actor_id)
     name = actor.name if actor is not None else "someone who has left"
     if record.actor_type == PersonKind.STAFF:
         how = {"paper": "from a paper slip", "in-person": "in person"}.get(record.method, "")

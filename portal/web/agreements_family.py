@@ -9,7 +9,6 @@ is what the server shows now, and only when the two are the same.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -127,7 +126,7 @@ def family():
 class Card:
     """One person on the family page (the parent, or a child) and the agreements about them."""
 
-    person: Any
+    person: Parent | Pupil
     parts: list[Part]
 
     @property
@@ -143,7 +142,7 @@ class Card:
 def _overview(parent: Parent, rules: list[Rule]) -> list[Card]:
     """Every part of every agreement about the parent, then about each child, done or not."""
     db = get_db()
-    people = [parent, *parents.visible_children(parent)]
+    people: list[Parent | Pupil] = [parent, *parents.visible_children(parent)]
     return [Card(person, agreements.parts_about(db, rules, person)) for person in people]
 
 
@@ -167,7 +166,8 @@ def _minds(parent: Parent, cards: list[Card]) -> list[Mind]:
             own = refusals.own_agreement(db, part, parent) is not None
             if part.done and not own:
                 continue  # agreed by the other carer, or by the school from a slip
-            about = "for yourself" if card.person is parent else f"for {part.subject.first_name}"
+            child = part.subject if isinstance(part.subject, Pupil) else None
+            about = "for yourself" if child is None else f"for {child.first_name}"
             key = f"{part.rule.policy.slug}:{part.subject.person_kind}:{part.subject.id}"
             found.append(Mind(f"{key}:{part.part}", part, about, own))
     return found
