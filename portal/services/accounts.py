@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import pyotp
 from sqlalchemy import func, select
@@ -91,7 +91,7 @@ def unlock(db: Session, account: Pupil | Staff, by: Staff) -> None:
     db.commit()
 
 
-def set_password(db: Session, account: Any, password: str) -> None:
+def set_password(db: Session, account: Pupil | Staff, password: str) -> None:
     """Set a new password and end every session the person had, wherever it is."""
     account.password_hash = hash_password(password)
     end_all_sessions(db, account)

@@ -4,15 +4,13 @@ staff whose agreement is waiting is brought here before any other page (agreemen
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..models import PersonKind, Pupil
+from ..models import PersonKind, Pupil, Staff
 from ..services import agreements, consents, refusals, signing
 from ..services.agreements import PARENT, SELF, Part, Rule
 from ..services.signing import shown_key
@@ -121,20 +119,23 @@ def decline_own():
 
 
 def _own_page(
-    person: Any, part: Part | None, form: FlaskForm, no_form: FlaskForm, changed: bool = False
+    person: Pupil | Staff,
+    part: Part | None,
+    form: FlaskForm,
+    no_form: FlaskForm,
+    changed: bool = False,
 ):
     """A pupil's or a member of staff's own page: the agreement to read and sign (with how to
     say no), or thanks and what they have signed."""
     db = get_db()
     rules = all_rules()
-    is_pupil = isinstance(person, Pupil)
     earlier = None
     if part is not None:
         form.shown.data = no_form.said_no_to.data = shown_key(part.rule)
         earlier = agreements.last_signed_version(db, part.rule, person.person_kind, person.id)
     signed = [p for p in agreements.parts_about(db, rules, person) if p.part == SELF and p.done]
     page = render_template(
-        "agreements/mine_pupil.html" if is_pupil else "agreements/mine_staff.html",
+        "agreements/mine_pupil.html" if isinstance(person, Pupil) else "agreements/mine_staff.html",
         form=form,
         no_form=no_form,
         part=part,
@@ -142,8 +143,8 @@ def _own_page(
         earlier=earlier,
         signed=signed,
         changed=changed,
-        parents_sign=is_pupil and _parent_signs_for(person, rules),
-        own_photo_view=is_pupil and consents.asks_pupil(person),
+        parents_sign=isinstance(person, Pupil) and _parent_signs_for(person, rules),
+        own_photo_view=isinstance(person, Pupil) and consents.asks_pupil(person),
     )
     return page, 400 if (form.errors or no_form.errors or changed) else 200
 
@@ -152,7 +153,7 @@ def _parent_signs_for(pupil: Pupil, rules: list[Rule]) -> bool:
     return any(rule.applies_to(pupil) and rule.parts == (PARENT,) for rule in rules)
 
 
-def _sign_own(person: Any, part: Part, form: FlaskForm) -> None:
+def _sign_own(person: Pupil | Staff, part: Part, form: FlaskForm) -> None:
     if isinstance(person, Pupil):
         signing.sign_own(get_db(), person, part, own_words=form.own_words.data)
     else:

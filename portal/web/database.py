@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, g
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from ..models import Person
 from ..services import audit
 from .runtime import runtime
 
@@ -28,7 +27,7 @@ def _close(_error: BaseException | None) -> None:
         db.close()
 
 
-def log_access(person: Any, action: str) -> None:
+def log_access(person: Person, action: str) -> None:
     """Write down that the signed-in member of staff opened or downloaded someone's record."""
     audit.log_record_opened(
         get_db(),

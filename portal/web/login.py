@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from flask import Flask, current_app, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from ..models import School
+from ..models import Principal, School
 from ..services import sessions
 from .database import get_db
 
@@ -23,7 +22,7 @@ DEVICE_KEYS = (CLASS_DEVICE,)
 class SignedIn(UserMixin):
     """The person behind the current request, with the token of their session."""
 
-    def __init__(self, principal: Any, token: str, school_name: str | None = None):
+    def __init__(self, principal: Principal, token: str, school_name: str | None = None):
         self.principal = principal
         self.token = token
         self._school_name = school_name
@@ -65,14 +64,14 @@ def _load(token: str) -> SignedIn | None:
     return SignedIn(resumed.principal, token, resumed.school_name)
 
 
-def sign_in(principal: Any, how: str) -> None:
+def sign_in(principal: Principal, how: str) -> None:
     """Start a fresh session for `principal`; commits, so the sign-in is durable."""
     _clear_session()
     token = sessions.sign_in(get_db(), principal, how)
     login_user(SignedIn(principal, token))
 
 
-def sign_out_everywhere(principal: Any) -> None:
+def sign_out_everywhere(principal: Principal) -> None:
     sessions.sign_out_everywhere(get_db(), principal)
     logout_user()
     _clear_session()
