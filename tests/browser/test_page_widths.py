@@ -261,3 +261,24 @@ def test_no_page_of_the_site_scrolls_sideways(browser, demo_site):
         page.close()
         server.shutdown()
     assert found == [], "\n".join(found)
+
+
+def test_a_long_word_in_a_quiz_question_or_answer_wraps_on_a_small_phone(browser, project):
+    """A made-up username ("TiaMensah_HighStreetSchool") is one long word: in a question or an
+    answer, with its feedback, it wraps instead of pushing the page sideways."""
+    long_word = "TiaMensah_HighStreetSchool_Year4"
+    css = (project / "portal" / "static" / "portal.css").read_text(encoding="utf-8")
+    page = browser.new_page(viewport={"width": 320, "height": 700})
+    try:
+        page.set_content(
+            f"<style>{css}</style><main class='wrap'><form><fieldset class='question'>"
+            f"<legend class='question-text'>Which is best, {long_word}?</legend>"
+            "<div class='options'><div class='answer-option answer-wrong'>"
+            f"<input type='radio' id='one' name='choice' checked><label for='one'>{long_word}"
+            "</label></div><div class='answer-option answer-right'><input type='radio' id='two'"
+            " name='choice'><label for='two'>ArtyFox</label></div></div></fieldset></form></main>"
+        )
+        assert page.evaluate(STICKING_OUT) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    finally:
+        page.close()
