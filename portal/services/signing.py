@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..content.policies import PolicyVersion
-from ..models import Acceptance, Parent, Person, PersonKind, Pupil, SchoolClass, Staff
+from ..models import Acceptance, Parent, Person, PersonKind, Principal, Pupil, SchoolClass, Staff
 from . import audit, mail
 from .acceptance import Entry, Outcome, Signature, record_and_commit
 from .agreements import (
@@ -158,16 +158,7 @@ def sign_own(
         actor_type=kind, actor_id=person.id, signed_name=signed_name, remark=own_words
     )
 
-    def log(outcomes: list[Outcome]) -> None:
-        if any(outcome.new for outcome in outcomes):
-            audit.record(
-                db,
-                "agreements-signed",
-                school_id=person.school_id,
-                actor=person,
-                records=[outcome.record.id for outcome in outcomes],
-            )
-
+    log = _logged(db, "agreements-signed", person.school_id, person, only_if_new=True)
     return record_and_commit(db, person.school_id, [entry], signature, then=log)
 
 
@@ -195,17 +186,9 @@ def record_for(
         remark=remark,
     )
 
-    def log(outcomes: list[Outcome]) -> None:
-        audit.record(
-            db,
-            "agreement-recorded-for",
-            school_id=person.school_id,
-            actor=staff,
-            subject=person,
-            records=[outcome.record.id for outcome in outcomes if outcome.new],
-            method=method,
-        )
-
+    log = _logged(
+        db, "agreement-recorded-for", person.school_id, staff, subject=person, method=method
+    )
     return record_and_commit(db, person.school_id, entries, signature, then=log)
 
 
@@ -228,16 +211,7 @@ def withdraw_for(
         language=done_by.language,
     )
 
-    def log(outcomes: list[Outcome]) -> None:
-        audit.record(
-            db,
-            "agreement-withdrawn",
-            school_id=person.school_id,
-            actor=staff,
-            subject=person,
-            records=[outcome.record.id for outcome in outcomes],
-        )
-
+    log = _logged(db, "agreement-withdrawn", person.school_id, staff, subject=person)
     signature = Signature(
         actor_type=PersonKind.STAFF, actor_id=staff.id, method="in-person", remark=remark
     )
@@ -271,17 +245,29 @@ def record_slips(
         for part in still_to_do(rule, row.status)
     ]
 
-    def log(outcomes: list[Outcome]) -> None:
-        audit.record(
-            db,
-            "agreement-slips-recorded",
-            school_id=school_class.school_id,
-            actor=staff,
-            class_id=school_class.id,
-            records=[outcome.record.id for outcome in outcomes if outcome.new],
-        )
-
+    log = _logged(
+        db, "agreement-slips-recorded", school_class.school_id, staff, class_id=school_class.id
+    )
     signature = Signature(
         actor_type=PersonKind.STAFF, actor_id=staff.id, method="paper", remark=remark
     )
     return record_and_commit(db, school_class.school_id, entries, signature, then=log)
+
+
+def _logged(
+    db: Session,
+    action: str,
+    school_id: int,
+    actor: Principal,
+    only_if_new: bool = False,
+    **detail: Any,
+) -> Callable[[list[Outcome]], None]:
+    """The audit event of a recording, written in its transaction: the records it added (none,
+    on a second press; then, with `only_if_new`, no event at all)."""
+
+    def log(outcomes: list[Outcome]) -> None:
+        new = [outcome.record.id for outcome in outcomes if outcome.new]
+        if new or not only_if_new:
+            audit.record(db, action, school_id=school_id, actor=actor, records=new, **detail)
+
+    return log
