@@ -35,6 +35,14 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+@pytest.fixture
+def viewport(database_url: str) -> dict[str, int]:
+    """The screen a portal journey runs on: a phone with SQLite, a desktop with PostgreSQL.
+    The screen changes only the layout and the database only the server, so the journey's two
+    runs check both screens and both databases, without every pair of them."""
+    return PHONE if database_url.startswith("sqlite") else DESKTOP
+
+
 def require_chromium(path: Path = CHROMIUM) -> None:
     """A missing browser fails the run, so a machine without it cannot pass by skipping;
     ESAFETY_SKIP_BROWSER=1 (see README, "Testing") skips on purpose instead."""
@@ -80,6 +88,39 @@ def serve_folder() -> Iterator:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+WIDTHS = (320, 390)  # the phone widths no page may be wider than
+
+
+# What sticks out past the right edge, and is not inside a box that scrolls or clips it.
+STICKING_OUT = """() => {
+  const edge = document.documentElement.clientWidth, out = [];
+  for (const element of document.body.querySelectorAll("*")) {
+    if (element.getBoundingClientRect().right <= edge + 1) continue;
+    let clipped = false;
+    for (let up = element.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") { clipped = true; break; }
+    }
+    if (clipped && !element.matches("table, pre, img, svg")) continue;
+    const name = element.tagName.toLowerCase() + [...element.classList].map(c => "." + c).join("");
+    if (!out.includes(name)) out.push(name);
+  }
+  return out.slice(-3);
+}"""
+
+
+def too_wide(page, where: str) -> list[str]:
+    """The widths at which the page scrolls sideways, one line each, naming what sticks out."""
+    found = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": PHONE["height"]})
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            culprits = ", ".join(page.evaluate(STICKING_OUT))
+            found.append(f"{where} at {width} px is {scroll_width} px wide ({culprits})")
+    page.set_viewport_size(PHONE)
+    return found
 
 
 def axe_violations(page) -> list[str]:

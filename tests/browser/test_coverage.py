@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP
 from tests.browser.test_agreements import sign_in_staff
 from tests.browser.test_portal import Visit
 
@@ -22,7 +22,6 @@ def demo_learning() -> bool:
     return True
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_ict_lead_drills_from_the_heatmap_to_a_pupil_and_downloads_the_csv(
     browser, portal_url, viewport
 ):

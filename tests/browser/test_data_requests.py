@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_agreements import sign_in_staff
 from tests.browser.test_portal import Visit
 
@@ -21,7 +20,6 @@ def demo_learning() -> bool:
     return True
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_ict_lead_finds_a_parent_and_downloads_their_copy(browser, portal_url, viewport):
     url, sign_ins = portal_url
     parent_name = sign_ins.parents[0][0].split(" (")[0]

@@ -8,13 +8,11 @@ from __future__ import annotations
 import pytest
 
 from portal.services import demo
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import too_wide
 from tests.browser.test_agreements import tick
-from tests.browser.test_page_widths import too_wide
 from tests.browser.test_portal import Visit
 
 pytestmark = pytest.mark.browser
-VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
 
 
 @pytest.fixture
@@ -50,7 +48,6 @@ def sign_in_by_email_link(visit: Visit, url: str, db, app) -> None:
     visit.press_button("Continue")
 
 
-@VIEWPORTS
 def test_a_parent_of_two_signs_near_the_top_with_photo_choices_in_the_flow(
     browser, portal_url, db, app, viewport
 ):
@@ -97,7 +94,6 @@ def test_a_parent_of_two_signs_near_the_top_with_photo_choices_in_the_flow(
     assert parent.problems == []
 
 
-@VIEWPORTS
 def test_a_parent_with_a_letter_code_sees_their_school_and_reads_links_to_the_site(
     browser, portal_url, viewport
 ):

@@ -1,29 +1,26 @@
-"""No page scrolls sideways on a phone: every page each kind of user can reach, at 320 px and
-390 px, is no wider than the screen (wide tables scroll inside their own box), and the coverage
-heatmap fits a 1,280 px laptop screen."""
+"""No page scrolls sideways on a phone: every portal page each kind of user can reach, at 320 px
+and 390 px, is no wider than the screen (wide tables scroll inside their own box), and the
+coverage heatmap fits a 1,280 px laptop screen. The site's pages are measured where axe-core
+checks them (test_site.py)."""
 
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal.migrate import upgrade
 from portal.models import OutboxMessage
 from portal.services import demo
-from portal.wsgi import site_app
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, STICKING_OUT, too_wide
 from tests.browser.test_agreements import sign_in_staff
 from tests.browser.test_portal import Visit, demo_pupil
 from tests.mailbox import sent_body
 
 pytestmark = pytest.mark.browser
-WIDTHS = (320, 390)
 # Links that leave the page for a file, or end the session, are not pages to measure.
 NOT_PAGES = re.compile(r"sign-out|\.csv|\.json|\.pdf|/static/|/images/|/download|mailto:|tel:")
 SAME_KIND = 3  # pages measured of one kind (same address but for numbers)
@@ -48,36 +45,6 @@ def database_url(tmp_path_factory) -> str:
 def policies_dir(project):
     """The demo school's real policies, with their tables and long words."""
     return project / "policies"
-
-
-# What sticks out past the right edge, and is not inside a box that scrolls or clips it.
-STICKING_OUT = """() => {
-  const edge = document.documentElement.clientWidth, out = [];
-  for (const element of document.body.querySelectorAll("*")) {
-    if (element.getBoundingClientRect().right <= edge + 1) continue;
-    let clipped = false;
-    for (let up = element.parentElement; up && up !== document.body; up = up.parentElement) {
-      if (getComputedStyle(up).overflowX !== "visible") { clipped = true; break; }
-    }
-    if (clipped && !element.matches("table, pre, img, svg")) continue;
-    const name = element.tagName.toLowerCase() + [...element.classList].map(c => "." + c).join("");
-    if (!out.includes(name)) out.push(name);
-  }
-  return out.slice(-3);
-}"""
-
-
-def too_wide(page, where: str) -> list[str]:
-    """The widths at which the page scrolls sideways, one line each, naming what sticks out."""
-    found = []
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": PHONE["height"]})
-        scroll_width = page.evaluate("document.documentElement.scrollWidth")
-        if scroll_width > width:
-            culprits = ", ".join(page.evaluate(STICKING_OUT))
-            found.append(f"{where} at {width} px is {scroll_width} px wide ({culprits})")
-    page.set_viewport_size(PHONE)
-    return found
 
 
 def kind_of(address: str) -> str:
@@ -243,23 +210,6 @@ def test_no_page_scrolls_sideways_for_a_parent(browser, portal_url, db, app, who
         assert visit.page.get_by_role("heading", level=1).inner_text() == "You have agreed"
         found += too_wide(visit.page, "the receipt")
     visit.close()
-    assert found == [], "\n".join(found)
-
-
-def test_no_page_of_the_site_scrolls_sideways(browser, demo_site):
-    server = make_server("127.0.0.1", 0, site_app(demo_site), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    paths = sorted(p.parent.relative_to(demo_site).as_posix() for p in demo_site.rglob("*.html"))
-    page = browser.new_page(viewport=PHONE)
-    found = []
-    try:
-        for path in [*{p for p in paths if p != "."}, "", "no/such/page"]:
-            page.goto(f"{base}/{path}/" if path else f"{base}/")
-            found += too_wide(page, f"/{path}")
-    finally:
-        page.close()
-        server.shutdown()
     assert found == [], "\n".join(found)
 
 

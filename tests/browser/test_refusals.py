@@ -9,10 +9,9 @@ import re
 import pytest
 
 from portal.services import demo
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, too_wide
 from tests.browser.test_agreements import sign_in_staff, tick
 from tests.browser.test_family import sign_in_by_email_link
-from tests.browser.test_page_widths import too_wide
 from tests.browser.test_portal import Visit
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,6 @@ import pytest
 
 from portal.services import demo
 from portal.web.runtime import runtime
-from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_portal import Visit as PortalVisit
 from tests.factories import PROJECT_ROOT, CurriculumTree, true_false
 
@@ -173,7 +172,6 @@ def sign_in_as_teacher(visit: Visit, url: str) -> None:
     visit.press_button("Sign in")
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
 def test_a_six_year_old_reads_an_illustrated_lesson_and_takes_its_quiz(
     browser, portal_url, app, viewport
 ):
@@ -226,7 +224,6 @@ def test_a_six_year_old_reads_an_illustrated_lesson_and_takes_its_quiz(
     assert visit.problems == []
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
 def test_a_teacher_opens_the_notes_and_the_whole_class_view(browser, portal_url, viewport):
     url, _ = portal_url
     visit = Visit(browser, viewport)

@@ -7,7 +7,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from portal.wsgi import site_app
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, too_wide
 
 pytestmark = pytest.mark.browser
 
@@ -31,15 +31,32 @@ def site_pages(demo_site):
     ]
 
 
+def one_of_each_kind(paths: list[str]) -> list[str]:
+    """The first page of each kind: its section, its depth, and whether it shows changes. Pages
+    of a kind share the theme's layout, which is all a wider screen changes; their content is
+    checked on every page at phone width."""
+    kinds: dict[tuple, str] = {}
+    for path in paths:
+        parts = path.strip("/").split("/") if path else []
+        section = parts[0] if len(parts) > 1 else ""
+        kinds.setdefault((section, len(parts), parts[-1:] == ["changes"]), path)
+    return list(kinds.values())
+
+
 # Pages loading at once: each waits for the network to go quiet (half a second with nothing
 # requested) before axe-core runs, and those waits overlap instead of adding up.
 TABS = 6
+MISSING = "no/such/page"  # the site's own "not found" page, checked like the others
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_no_page_has_a_wcag_a_or_aa_violation_or_a_third_party_request(
     browser, site_url, site_pages, viewport
 ):
+    """Every page on a phone, where it must not scroll sideways either (at 320 and 390 px), and
+    one page of each kind on a desktop screen."""
+    phone = viewport is PHONE
+    pages = [*site_pages, MISSING] if phone else one_of_each_kind(site_pages)
     context = browser.new_context(viewport=viewport)
     requested: list[str] = []
     context.on("request", lambda request: requested.append(request.url))
@@ -49,16 +66,18 @@ def test_no_page_has_a_wcag_a_or_aa_violation_or_a_third_party_request(
         lambda message: "Content Security Policy" in message.text and refused.append(message.text),
     )
     problems = []
-    for start in range(0, len(site_pages), TABS):
+    for start in range(0, len(pages), TABS):
         loading = []
-        for path in site_pages[start : start + TABS]:
+        for path in pages[start : start + TABS]:
             page = context.new_page()
             response = page.goto(f"{site_url}/{path}", wait_until="commit")
-            assert response.ok, path
+            assert response.status == (404 if path == MISSING else 200), path
             loading.append((path, page))
         for path, page in loading:
             page.wait_for_load_state("networkidle")
             problems += [f"/{path}: {violation}" for violation in axe_violations(page)]
+            if phone:
+                problems += too_wide(page, f"/{path}")
             page.close()
     context.close()
     assert problems == []

@@ -19,7 +19,6 @@ from tests.browser.test_page_widths import agree_as_staff
 from tests.browser.test_portal import Visit
 
 pytestmark = pytest.mark.browser
-VIEWPORTS = pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 
 
 @pytest.fixture
@@ -46,7 +45,6 @@ def in_school_colours(page, brand, badge_shown: bool = True) -> None:
     assert badge.is_visible() == badge_shown
 
 
-@VIEWPORTS
 def test_the_ict_lead_sees_the_figures_that_matter_and_follows_one(
     browser, portal_url, brand, viewport
 ):
@@ -78,7 +76,6 @@ def test_the_ict_lead_sees_the_figures_that_matter_and_follows_one(
     assert lead.problems == []
 
 
-@VIEWPORTS
 def test_adding_a_visitor_confirms_it_by_name(browser, portal_url, viewport):
     url, _ = portal_url
     lead = Visit(browser, viewport)
@@ -99,7 +96,6 @@ def test_adding_a_visitor_confirms_it_by_name(browser, portal_url, viewport):
     assert lead.problems == []
 
 
-@VIEWPORTS
 def test_a_teacher_sees_their_links_in_the_schools_colours(browser, portal_url, brand, viewport):
     url, _ = portal_url
     teacher = Visit(browser, viewport)
@@ -119,7 +115,7 @@ def test_a_teacher_sees_their_links_in_the_schools_colours(browser, portal_url, 
     assert teacher.problems == []
 
 
-@VIEWPORTS
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_site_wears_the_same_name_colours_and_badge(browser, demo_site, brand, viewport):
     server = make_server("127.0.0.1", 0, site_app(demo_site), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
