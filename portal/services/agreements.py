@@ -390,8 +390,17 @@ def people(
     done_<part> for each part, the newest counting record's `method` and `recorded_by` (the
     member of staff who made it for someone else) and `version_id`, the version of the
     newest agreement they made."""
+    if subject_id is None:
+        return _everyone_about(rule, school_id, class_id)
     state = agreement_state(rule, school_id)
     return _with_recorder(_people(rule, school_id, state, class_id, subject_id), state)
+
+
+@lru_cache(maxsize=256)
+def _everyone_about(rule: Rule, school_id: int, class_id: int | None) -> Select[Any]:
+    """`people` for a whole school or class, built once for each (see `agreement_state`)."""
+    state = agreement_state(rule, school_id)
+    return _with_recorder(_people(rule, school_id, state, class_id, None), state)
 
 
 def _with_recorder(query: Select[Any], state: CTE) -> Select[Any]:
@@ -554,12 +563,7 @@ def status_counts(
     db: Session, rule: Rule, school_id: int, class_id: int | None = None
 ) -> tuple[list[Counts], Counts]:
     """Counts and percentages by class (or group), and for everyone: aggregate SQL queries."""
-    rows = people(rule, school_id, class_id).subquery()
-    by_group = db.execute(
-        select(rows.c.group_id, rows.c.group_name, *_count_columns(rows, func.count))
-        .group_by(rows.c.group_id, rows.c.group_name, rows.c.group_order)
-        .order_by(rows.c.group_order, rows.c.group_name)
-    ).all()
+    by_group = db.execute(_by_group_query(rule, school_id, class_id)).all()
     return (
         [_counts(row, row.group_id, row.group_name) for row in by_group],
         status_total(db, rule, school_id, class_id),
@@ -569,10 +573,28 @@ def status_counts(
 def status_total(db: Session, rule: Rule, school_id: int, class_id: int | None = None) -> Counts:
     """Counts and percentages for everyone the rule is about: one aggregate query. A parent
     with children in two classes is counted once."""
+    return _counts(db.execute(_total_query(rule, school_id, class_id)).one(), None, "Everyone")
+
+
+# The school's queries are built once for each rule, school and class, as `agreement_state`:
+# building one took longer than running it, and the staff's pages ask for several at a time.
+
+
+@lru_cache(maxsize=256)
+def _by_group_query(rule: Rule, school_id: int, class_id: int | None) -> Select[Any]:
+    rows = people(rule, school_id, class_id).subquery()
+    return (
+        select(rows.c.group_id, rows.c.group_name, *_count_columns(rows, func.count))
+        .group_by(rows.c.group_id, rows.c.group_name, rows.c.group_order)
+        .order_by(rows.c.group_order, rows.c.group_name)
+    )
+
+
+@lru_cache(maxsize=256)
+def _total_query(rule: Rule, school_id: int, class_id: int | None) -> Select[Any]:
     rows = people(rule, school_id, class_id).subquery()
     distinct_rows = select(rows.c.subject_id, rows.c.status).distinct().subquery()
-    total = db.execute(select(*_count_columns(distinct_rows, func.count))).one()
-    return _counts(total, None, "Everyone")
+    return select(*_count_columns(distinct_rows, func.count))
 
 
 @dataclass(frozen=True)
@@ -657,26 +679,29 @@ def missing(
     status: str | None = None,
 ) -> list[Row[Any]]:
     """Who has not completed the agreement (or, with `status`, who is in that status)."""
-    rows = people(rule, school_id, class_id).subquery()
-    query = select(rows)
-    if status:
-        query = query.where(rows.c.status == status)
-    else:
-        query = query.where(rows.c.status.not_in(COMPLETE))
-    return list(
-        db.execute(query.order_by(rows.c.group_order, rows.c.group_name, rows.c.sort_name)).all()
-    )
+    return list(db.execute(_listing(rule, school_id, class_id, status or MISSING)).all())
 
 
 def everyone(
     db: Session, rule: Rule, school_id: int, class_id: int | None = None
 ) -> list[Row[Any]]:
+    return list(db.execute(_listing(rule, school_id, class_id, None)).all())
+
+
+MISSING = "missing"  # `_listing`: everyone whose agreement is not complete
+
+
+@lru_cache(maxsize=256)
+def _listing(rule: Rule, school_id: int, class_id: int | None, status: str | None) -> Select[Any]:
+    """People in list order: everyone (`status` None), those not complete (MISSING), or those
+    in one status."""
     rows = people(rule, school_id, class_id).subquery()
-    return list(
-        db.execute(
-            select(rows).order_by(rows.c.group_order, rows.c.group_name, rows.c.sort_name)
-        ).all()
-    )
+    query = select(rows)
+    if status == MISSING:
+        query = query.where(rows.c.status.not_in(COMPLETE))
+    elif status is not None:
+        query = query.where(rows.c.status == status)
+    return query.order_by(rows.c.group_order, rows.c.group_name, rows.c.sort_name)
 
 
 def parents_of(db: Session, pupil_ids: list[int]) -> dict[int, list[Parent]]:
