@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import brotli
-from flask import Flask, Response, request
+from flask import Flask, Response, request, url_for
 from flask_compress import Compress
 
 from ..content.hashing import content_version
@@ -53,6 +53,8 @@ def init_app(app: Flask) -> None:
             if version:
                 values["v"] = version
 
+    app.add_template_global(asset_url)
+
     @app.after_request
     def static_files(response: Response) -> Response:
         if request.endpoint == "static" and request.view_args:
@@ -61,6 +63,18 @@ def init_app(app: Flask) -> None:
                 keep_for_a_year(response)
             send_compressed(response, path)
         return response
+
+
+def asset_url(filename: str) -> str:
+    """A static file's address, with its version, for the pages: built once for each file
+    (and each address the portal is served under), as building addresses is a good part of a
+    page's time. The files are the portal's own, so they change only with a new release."""
+    return _asset_url(request.script_root, filename)
+
+
+@lru_cache(maxsize=256)
+def _asset_url(_script_root: str, filename: str) -> str:
+    return url_for("static", filename=filename)
 
 
 def keep_for_a_year(response: Response) -> None:

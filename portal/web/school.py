@@ -8,8 +8,10 @@ holds one; otherwise (a trust's install, or a database that cannot answer) the p
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from flask import Flask
@@ -18,7 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..content.brand import portal_css
+from ..content.brand import Brand, portal_css
 from ..models import School
 from .database import get_db
 from .runtime import runtime
@@ -32,15 +34,22 @@ def _school_and_look() -> dict[str, Any]:
     return {"school_name": school_name(), **look()}
 
 
-def look() -> dict[str, Any]:
+def look() -> Mapping[str, Any]:
     """The school's colours and badge, from the profile the site is built from too: read at
     start, so even the server error page has them."""
-    brand = runtime().profile.brand
-    return {
-        "brand": brand,
-        "brand_style": Markup(portal_css(brand)),  # noqa: S704 - hex colours
-        "badge_src": badge_src(brand.badge) if brand.badge else None,
-    }
+    return _look(runtime().profile.brand)
+
+
+@lru_cache(maxsize=4)
+def _look(brand: Brand) -> Mapping[str, Any]:
+    """Worked out once for the brand read at start, not for every page (so read-only)."""
+    return MappingProxyType(
+        {
+            "brand": brand,
+            "brand_style": Markup(portal_css(brand)),  # noqa: S704 - hex colours
+            "badge_src": badge_src(brand.badge) if brand.badge else None,
+        }
+    )
 
 
 @lru_cache(maxsize=4)

@@ -79,7 +79,9 @@ def _refuse_nul_characters() -> None:
     """Nobody types a NUL character (%00), and PostgreSQL can neither store nor compare text
     holding one (the query fails): refuse such a request before anything reads it."""
     texts = [request.path]
-    for values in (request.args, request.form):
+    # A page that is only read has no form: reading `request.form` would parse the body anyway.
+    sent = (request.args,) if request.method in ("GET", "HEAD") else (request.args, request.form)
+    for values in sent:
         texts += [text for pair in values.items(multi=True) for text in pair]
     if any("\x00" in text for text in texts):
         abort(400)
