@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import delete, select
 
 from portal.content.calendar import school_today
-from portal.models import LessonDone, OutcomeProgress, QuizAttempt
+from portal.models import LessonDone, OutcomeProgress, QuizAnswer, QuizAttempt
 from portal.services import coverage
 from tests.factories import CurriculumTree, true_false
 
@@ -89,6 +90,42 @@ def test_rebuilding_from_the_stored_answers_gives_the_same_levels(
     db.commit()
     assert snapshot() == before
     assert len(before) == 10  # B to E two each, and the leaver
+
+
+def test_a_refresh_counts_the_lessons_of_the_curriculum_it_is_given(
+    db, hand_made_school, small_curriculum
+):
+    """The statements are built once; the lessons and their outcomes go in with each call, so
+    after the lessons change a refresh counts them as they are now."""
+    c = hand_made_school.pupils["C"]
+    ask = small_curriculum.lesson("ey-or-ask")
+    # The lesson now teaches or-ey-1 alone, and its quiz asks only about that.
+    changed = dataclasses.replace(
+        ask,
+        outcomes=("or-ey-1",),
+        questions=tuple(dataclasses.replace(q, outcome="or-ey-1") for q in ask.questions),
+    )
+    rewritten = dataclasses.replace(
+        small_curriculum,
+        lessons=tuple(changed if lesson is ask else lesson for lesson in small_curriculum.lessons),
+    )
+    coverage.refresh_pupil(db, rewritten, c.id)
+    assert levels(db, c) == {"or-ey-1": "secure"}
+    coverage.refresh_school(db, rewritten, hand_made_school.id)
+    assert levels(db, hand_made_school.pupils["B"]) == {"or-ey-1": "taught"}
+    coverage.refresh_pupil(db, small_curriculum, c.id)
+    assert levels(db, c) == {"or-ey-1": "secure", "or-ey-2": "secure"}
+
+
+def test_a_pupil_whose_work_is_gone_has_no_levels_left(db, hand_made_school, small_curriculum):
+    c = hand_made_school.pupils["C"]
+    attempts = select(QuizAttempt.id).where(QuizAttempt.pupil_id == c.id)
+    db.execute(delete(QuizAnswer).where(QuizAnswer.attempt_id.in_(attempts)))
+    db.execute(delete(QuizAttempt).where(QuizAttempt.pupil_id == c.id))
+    db.execute(delete(LessonDone).where(LessonDone.pupil_id == c.id))
+    coverage.refresh_pupil(db, small_curriculum, c.id)
+    assert levels(db, c) == {}
+    assert levels(db, hand_made_school.pupils["D"]) == {"or-ey-1": "secure", "or-ey-2": "taught"}
 
 
 def test_periods_count_only_work_done_in_them(db, hand_made_school, small_curriculum):

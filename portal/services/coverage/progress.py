@@ -3,21 +3,26 @@ was first taught and first secure.
 
 `refresh_pupil` and `refresh_school` rebuild the rows from `lesson_done` and `quiz_answer` in one
 INSERT ... SELECT, so the same SQL serves a pupil finishing a quiz and a rebuild after the
-curriculum changes.
+curriculum changes. A pupil's refresh follows every lesson and quiz they finish, so both
+INSERTs are built once, at import, and the curriculum's lessons and outcomes go in as one JSON
+parameter, not as SQL: SQLAlchemy compiles each statement once, where a VALUES list in the SQL
+(never cached by SQLAlchemy) was compiled again on every call, most of a pupil's answer.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     CTE,
+    JSON,
     ColumnElement,
-    Integer,
+    Insert,
     Select,
-    String,
+    Table,
     and_,
+    bindparam,
     case,
     column,
     delete,
@@ -27,9 +32,8 @@ from sqlalchemy import (
     select,
     union,
     union_all,
-    values,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ...content.curriculum import Curriculum
 from ...models import LessonDone, OutcomeProgress, Pupil, QuizAnswer, QuizAttempt
@@ -37,12 +41,32 @@ from ...models import LessonDone, OutcomeProgress, Pupil, QuizAnswer, QuizAttemp
 SECURE_ANSWERS = 2  # right answers on an outcome, in a passed quiz, that make it secure
 
 
-def _lesson_outcomes(curriculum: Curriculum, lesson_ids: set[str] | None = None) -> CTE:
-    """SQL VALUES: each lesson's outcomes with their strand and band, and how many right
-    answers in its quiz make each secure (0: the quiz asks nothing about it). `lesson_ids`
-    keeps only those lessons: the whole list is hundreds of rows to send with every query."""
+def _lesson_outcomes() -> CTE:
+    """Each lesson's outcomes with their strand and band, and how many right answers in its
+    quiz make each secure (0: the quiz asks nothing about it), read from the `lesson_outcomes`
+    parameter that `_lesson_outcome_rows` fills."""
+    # `json_each` makes rows of JSON on SQLite and PostgreSQL alike, but on PostgreSQL only of
+    # an object's members: so the rows are the values of an object, keyed by row number.
+    rows = func.json_each(bindparam("lesson_outcomes", type_=JSON)).table_valued(
+        column("value", JSON)
+    )
+    row = rows.c.value
+    return select(
+        row[0].as_string().label("lesson_id"),
+        row[1].as_string().label("outcome_id"),
+        row[2].as_string().label("strand"),
+        row[3].as_string().label("band"),
+        row[4].as_integer().label("needed"),
+    ).cte("lesson_outcome")
+
+
+def _lesson_outcome_rows(
+    curriculum: Curriculum, lesson_ids: set[str] | None = None
+) -> dict[str, tuple[str, str, str, str, int]]:
+    """The value of the `lesson_outcomes` parameter. `lesson_ids` keeps only those lessons:
+    a pupil has done a few, and the whole curriculum is hundreds of rows to read each time."""
     by_id = {outcome.id: outcome for outcome in curriculum.outcomes}
-    rows = []
+    rows: dict[str, tuple[str, str, str, str, int]] = {}
     for lesson in curriculum.lessons:
         if lesson_ids is not None and lesson.id not in lesson_ids:
             continue
@@ -50,29 +74,15 @@ def _lesson_outcomes(curriculum: Curriculum, lesson_ids: set[str] | None = None)
         for outcome_id in dict.fromkeys((*lesson.outcomes, *asked)):
             outcome = by_id[outcome_id]
             needed = min(SECURE_ANSWERS, asked[outcome_id])
-            rows.append((lesson.id, outcome_id, outcome.strand, outcome.band, needed))
-    return (
-        values(
-            column("lesson_id", String),
-            column("outcome_id", String),
-            column("strand", String),
-            column("band", String),
-            column("needed", Integer),
-            name="lesson_outcome",
-        )
-        .data(rows)
-        .cte("lesson_outcome")
-    )
+            rows[str(len(rows))] = (lesson.id, outcome_id, outcome.strand, outcome.band, needed)
+    return rows
 
 
 def _progress_select(
-    curriculum: Curriculum,
-    *where_done: ColumnElement[bool],
-    where_answer: tuple[ColumnElement[bool], ...] = (),
-    lesson_ids: set[str] | None = None,
+    where_done: ColumnElement[bool], where_answer: ColumnElement[bool]
 ) -> Select[Any]:
     """Rows for outcome_progress: first time taught and first time secure, per pupil/outcome."""
-    links = _lesson_outcomes(curriculum, lesson_ids)
+    links = _lesson_outcomes()
     taught = (
         select(
             LessonDone.pupil_id.label("pupil_id"),
@@ -84,7 +94,7 @@ def _progress_select(
             null().label("secured_at"),
         )
         .join(links, links.c.lesson_id == LessonDone.lesson_id)
-        .where(*where_done)
+        .where(where_done)
     )
     # Right answers per passed attempt and outcome, worked out first and kept (MATERIALIZED):
     # left to itself, SQLite with planner statistics starts from the lesson list and scans
@@ -99,7 +109,7 @@ def _progress_select(
             func.sum(case((QuizAnswer.correct.is_(True), 1), else_=0)).label("right"),
         )
         .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
-        .where(QuizAttempt.passed.is_(True), *where_answer)
+        .where(QuizAttempt.passed.is_(True), where_answer)
         .group_by(
             QuizAnswer.attempt_id,
             QuizAttempt.pupil_id,
@@ -143,20 +153,18 @@ def _progress_select(
     ).group_by(both.c.pupil_id, both.c.outcome_id, both.c.school_id, both.c.strand, both.c.band)
 
 
-def _rebuild(
-    db: Session,
-    curriculum: Curriculum,
-    done_filter: ColumnElement[bool],
-    answer_filter: ColumnElement[bool],
-    progress_filter: ColumnElement[bool],
-    lesson_ids: set[str] | None = None,
-) -> None:
-    db.execute(delete(OutcomeProgress).where(progress_filter))
+def _rebuild_statement(
+    done_id: InstrumentedAttribute[int], answer_id: InstrumentedAttribute[int]
+) -> Insert:
+    """outcome_progress rows for the pupil or school whose id is the `id` parameter."""
+    query = _progress_select(done_id == bindparam("id"), answer_id == bindparam("id"))
     columns = ["pupil_id", "outcome_id", "school_id", "strand", "band", "taught_at", "secured_at"]
-    query = _progress_select(
-        curriculum, done_filter, where_answer=(answer_filter,), lesson_ids=lesson_ids
-    )
-    db.execute(insert(OutcomeProgress).from_select(columns, query))
+    # The table, not the mapped class: the ORM would take the parameters for rows to insert.
+    return insert(cast(Table, OutcomeProgress.__table__)).from_select(columns, query)
+
+
+_PUPIL_ROWS = _rebuild_statement(LessonDone.pupil_id, QuizAnswer.pupil_id)
+_SCHOOL_ROWS = _rebuild_statement(LessonDone.school_id, QuizAnswer.school_id)
 
 
 def refresh_pupil(db: Session, curriculum: Curriculum, pupil_id: int) -> None:
@@ -171,25 +179,14 @@ def refresh_pupil(db: Session, curriculum: Curriculum, pupil_id: int) -> None:
             )
         )
     )
-    if not touched:  # nothing done yet: nothing to count, and SQL has no empty VALUES list
-        db.execute(delete(OutcomeProgress).where(OutcomeProgress.pupil_id == pupil_id))
-        return
-    _rebuild(
-        db,
-        curriculum,
-        LessonDone.pupil_id == pupil_id,
-        QuizAnswer.pupil_id == pupil_id,
-        OutcomeProgress.pupil_id == pupil_id,
-        lesson_ids=touched,
+    db.execute(delete(OutcomeProgress).where(OutcomeProgress.pupil_id == pupil_id))
+    db.execute(
+        _PUPIL_ROWS,
+        {"id": pupil_id, "lesson_outcomes": _lesson_outcome_rows(curriculum, touched)},
     )
 
 
 def refresh_school(db: Session, curriculum: Curriculum, school_id: int) -> None:
     """Work out a whole school's levels again, for example after the curriculum changed."""
-    _rebuild(
-        db,
-        curriculum,
-        LessonDone.school_id == school_id,
-        QuizAnswer.school_id == school_id,
-        OutcomeProgress.school_id == school_id,
-    )
+    db.execute(delete(OutcomeProgress).where(OutcomeProgress.school_id == school_id))
+    db.execute(_SCHOOL_ROWS, {"id": school_id, "lesson_outcomes": _lesson_outcome_rows(curriculum)})
