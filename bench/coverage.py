@@ -32,7 +32,7 @@ from sqlalchemy import Engine, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from portal.content import load_lessons
+from portal.content import calendar, load_lessons
 from portal.content.curriculum import Curriculum, Lesson
 from portal.db import make_engine, make_session_factory
 from portal.migrate import upgrade
@@ -628,7 +628,7 @@ def sign_in_lead(app, school_id: int) -> str:
         lead = db.scalar(
             select(Staff).where(Staff.school_id == school_id, Staff.role == "ict_lead")
         )
-        rules = agreements.rules(runtime(app).catalogue.current, agreements.school_today())
+        rules = agreements.rules(runtime(app).catalogue.current, calendar.school_today())
         entries = [
             acceptance.Entry.to(part.rule.in_force, "staff", lead.id, part.part)
             for part in agreements.parts_to_sign(db, rules, lead)

@@ -17,6 +17,7 @@ from loadrun import print_table, run_locust, serve
 from sqlalchemy import select
 
 from portal import create_app
+from portal.content import calendar
 from portal.migrate import upgrade
 from portal.models import School, Staff
 from portal.services import agreements
@@ -47,7 +48,7 @@ def seed(url: str, staff: int) -> None:
     )
     db.commit()
     # They have accepted the staff agreement, so "signed in" measures the home page.
-    rules = agreements.rules(runtime(app).catalogue.current, agreements.school_today())
+    rules = agreements.rules(runtime(app).catalogue.current, calendar.school_today())
     for person in db.scalars(select(Staff).where(Staff.school_id == school.id)).all():
         entries = [
             Entry.to(p.rule.in_force, "staff", person.id, p.part)

@@ -32,6 +32,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
+from portal.content import calendar
 from portal.models import (
     Acceptance,
     OutboxMessage,
@@ -130,7 +131,7 @@ def seed(url: str, pupils: int, parents: int) -> tuple[list[dict], str]:
     )
     db.add(lead)
     db.commit()
-    rules = agreements.rules(runtime(app).catalogue.current, agreements.school_today())
+    rules = agreements.rules(runtime(app).catalogue.current, calendar.school_today())
     entries = [
         Entry.to(p.rule.in_force, "staff", lead.id, p.part)
         for p in agreements.parts_to_sign(db, rules, lead)
