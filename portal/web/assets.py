@@ -1,9 +1,10 @@
 """Files sent small and kept by the browser.
 
-Every address of a static file carries its content's hash (`?v=`), so a browser may keep the
-file for a year and still fetch the new one the moment the file changes; pages and files
-are sent compressed (Brotli or gzip) to browsers that accept it. A static file is compressed
-once, at its best, and kept in memory; pages are compressed as they go (Flask-Compress).
+Every address of a static file carries its content's hash (`?v=`, see `asset_url`), so a
+browser may keep the file for a year and still fetch the new one as soon as a release changes
+it; pages and files are sent compressed (Brotli or gzip) to browsers that accept it. A static
+file is compressed once, at its best, and kept in memory; pages are compressed as they go
+(Flask-Compress).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import brotli
-from flask import Flask, Response, request, url_for
+from flask import Flask, Response, current_app, request, url_for
 from flask_compress import Compress
 
 from ..content.hashing import content_version
@@ -45,14 +46,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_STREAMS", False)
     Compress(app)  # pages; registered first, so it runs after the static files' hook below
     folder = Path(app.static_folder or "")
-
-    @app.url_defaults
-    def versioned(endpoint: str, values: dict) -> None:
-        if endpoint == "static" and "v" not in values:
-            version = file_version(folder / values["filename"])
-            if version:
-                values["v"] = version
-
     app.add_template_global(asset_url)
 
     @app.after_request
@@ -66,15 +59,17 @@ def init_app(app: Flask) -> None:
 
 
 def asset_url(filename: str) -> str:
-    """A static file's address, with its version, for the pages: built once for each file
-    (and each address the portal is served under), as building addresses is a good part of a
-    page's time. The files are the portal's own, so they change only with a new release."""
+    """A static file's address, named by its content's version (`?v=`), as pages link to it:
+    built once for each file (and each address the portal is served under), as building
+    addresses is a good part of a page's time. The files are the portal's own, so they change
+    only with a new release."""
     return _asset_url(request.script_root, filename)
 
 
 @lru_cache(maxsize=256)
 def _asset_url(_script_root: str, filename: str) -> str:
-    return url_for("static", filename=filename)
+    version = file_version(Path(current_app.static_folder or "") / filename)
+    return url_for("static", filename=filename, v=version)  # no version: a missing file
 
 
 def keep_for_a_year(response: Response) -> None:
