@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .curriculum import Curriculum, load_curriculum
+from .disk_cache import kept
 from .errors import Problems
 from .glossary import GlossaryEntry, check_abbreviations, load_glossary
 from .policies import Policy, load_policies
@@ -53,9 +54,10 @@ def load_content(policies_dir: Path, *, check_record: bool = True) -> Content:
 
 
 # Curricula already loaded in this process, by folder and the state of every file read. Loading
-# and checking over a hundred lessons takes seconds (YAML, reading levels), and the portal, the
-# site build and every test that starts the portal ask for the same folder again; a changed,
-# added or removed file changes the key, so an edit is always seen.
+# and checking over a hundred lessons takes about a second (YAML, reading levels), and the
+# portal, the site build and every test that starts the portal ask for the same folder again; a
+# changed, added or removed file changes the key, so an edit is always seen. Another process
+# finds them on disk (disk_cache.py), under a key of every byte read.
 _loaded: dict[tuple[object, ...], Curriculum] = {}
 _KEEP = 8
 
@@ -79,10 +81,15 @@ def load_lessons(
     )
     if key in _loaded:
         return _loaded[key]
-    problems = Problems(curriculum_dir.parent)
-    curriculum = load_curriculum(curriculum_dir, problems, docs=docs_dir, whole_scheme=whole_scheme)
-    problems.raise_any()
-    assert curriculum is not None, "no curriculum only when problems were raised"
+
+    def load_and_check() -> Curriculum:
+        problems = Problems(curriculum_dir.parent)
+        found = load_curriculum(curriculum_dir, problems, docs=docs_dir, whole_scheme=whole_scheme)
+        problems.raise_any()
+        assert found is not None, "no curriculum only when problems were raised"
+        return found
+
+    curriculum = kept("lessons", (curriculum_dir, docs), whole_scheme, load_and_check)
     if len(_loaded) >= _KEEP:
         _loaded.pop(next(iter(_loaded)))
     _loaded[key] = curriculum
