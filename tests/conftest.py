@@ -18,6 +18,12 @@ PROJECT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 12, 2)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long` first: the run's workers share out what is left after them, instead
+    of one worker finishing a long test alone while the other has nothing to do."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(autouse=True)
 def pinned_day(request, monkeypatch) -> None:
     """The school's clock (portal.calendar.clock) moved by whole days to TODAY, still running,

@@ -8,7 +8,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ __all__ = [
     "db",
     "empty_policies",
     "limited_client",
+    "migrated_databases",
     "policies_dir",
     "portal_app",
 ]
@@ -68,18 +69,32 @@ def _postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request, tmp_path_factory) -> Iterator[str]:
-    """A migrated database, once per test session and kind; every portal test runs on both."""
-    if request.param == "sqlite":
-        with _memory_folder(tmp_path_factory) as folder:
-            url = f"sqlite:///{folder / 'esafety.sqlite'}"
-            upgrade(url)
-            yield url
-        return
-    for url in _postgres_database():
-        upgrade(url)
-        yield url
+@pytest.fixture(scope="session")
+def migrated_databases(tmp_path_factory) -> Iterator[Callable[[str], str]]:
+    """Each kind's migrated database, made when a test first asks for it and kept for the
+    session: tests of both kinds then run in any order without making one again."""
+    made: dict[str, str] = {}
+    with contextlib.ExitStack() as stack:
+
+        def database(kind: str) -> str:
+            if kind not in made:
+                if kind == "sqlite":
+                    folder = stack.enter_context(_memory_folder(tmp_path_factory))
+                    url = f"sqlite:///{folder / 'esafety.sqlite'}"
+                else:
+                    url = stack.enter_context(contextlib.contextmanager(_postgres_database)())
+                upgrade(url)
+                made[kind] = url
+            return made[kind]
+
+        yield database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, migrated_databases) -> str:
+    """A migrated database of each kind (see `migrated_databases`); every portal test runs on
+    both."""
+    return migrated_databases(request.param)
 
 
 @contextlib.contextmanager

@@ -49,6 +49,7 @@ TABS = 6
 MISSING = "no/such/page"  # the site's own "not found" page, checked like the others
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_no_page_has_a_wcag_a_or_aa_violation_or_a_third_party_request(
     browser, site_url, site_pages, viewport

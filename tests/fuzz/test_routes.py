@@ -338,6 +338,7 @@ def check(world: World, before, response, what: str, *, page_only: bool, csrf_ok
         assert changed == [], f"opening {what} changed evidence"
 
 
+@pytest.mark.long
 def test_hostile_requests_never_cause_a_server_error(world, app):
     """Each person opens every page they may (and nobody opens every page), then fuzzes its
     query string and URL parts, and posts its forms with hostile fields."""

@@ -88,6 +88,7 @@ def seed_families(app, db) -> list[dict]:
     return families
 
 
+@pytest.mark.long
 def test_confirmed_agreements_survive_repeated_kills(app, db, project, tmp_path, real_clock):
     families = seed_families(app, db)
     db.close()
