@@ -36,6 +36,8 @@ class Runtime:
     profile: SchoolProfile
     # Each policy version's text as HTML, by what it was rendered from (web/policies.py).
     policy_html: dict[tuple[object, ...], Markup] = field(default_factory=dict)
+    # The name pages show before anyone signs in, and when it was read (web/school.py).
+    name_before_sign_in: tuple[float, str] | None = None
 
 
 def start(

@@ -193,6 +193,7 @@ def portal_app(_built_apps, tmp_path: Path):
             app.config.clear()
             app.config.update(copy.deepcopy(built_config))
             runtime(app).policy_html.clear()
+            runtime(app).name_before_sign_in = None
     if has_app_context():  # its `g`, database session included, would go to the next test
         raise AssertionError("the test left a Flask app context pushed (use `with`)")
 

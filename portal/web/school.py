@@ -2,12 +2,14 @@
 
 A parent arriving from a letter or the policy site must see their school, not the product's
 name. Signed in, the name is their school's; otherwise the one school's, when the database
-holds one; otherwise (a trust's install, or a database that cannot answer) the profile's.
+holds one (asked at most once a minute); otherwise (a trust's install, or a database that
+cannot answer) the profile's.
 """
 
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -65,13 +67,25 @@ def profile_name() -> str:
     return runtime().profile.name
 
 
+# How long a server process shows the same name before sign-in without asking the database
+# again: the sign-in pages of a busy morning then make no database query at all, and a second
+# school added to the database shows within a minute.
+NAME_BEFORE_SIGN_IN_SECONDS = 60.0
+
+
 def school_name() -> str:
     if current_user.is_authenticated:
         return current_user.school_name  # read with the session
+    held = runtime().name_before_sign_in
+    now = time.monotonic()
+    if held is not None and now - held[0] < NAME_BEFORE_SIGN_IN_SECONDS:
+        return held[1]
     db = get_db()
     try:
         names = db.scalars(select(School.name).limit(2)).all()
     except SQLAlchemyError:
         db.rollback()
-        return profile_name()
-    return names[0] if len(names) == 1 else profile_name()
+        return profile_name()  # not kept: the next page asks the database again
+    name = names[0] if len(names) == 1 else profile_name()
+    runtime().name_before_sign_in = (now, name)
+    return name

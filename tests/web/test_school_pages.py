@@ -8,10 +8,11 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 
 from portal import create_app
 from portal.db import make_session_factory
+from portal.web import school
 from portal.web.runtime import runtime
 from tests.factories import ContentTree, make_parent, make_school, sign_in_as
 
@@ -62,6 +63,33 @@ def test_with_several_schools_the_profile_names_the_portal(client, db):
     make_school(db, "Oakfield")
     make_school(db, "Elmstead")
     db.commit()
+    assert "The e-safety portal of Test School" in words(client.get("/sign-in"))
+
+
+def test_the_name_before_sign_in_is_asked_of_the_database_at_most_once_a_minute(client, db, app):
+    """Sign-in pages on a busy morning send no query for it; a second school shows within a
+    minute, when the profile names the portal again."""
+    make_school(db, "Oakfield")
+    db.commit()
+    assert header(client.get("/sign-in")) == "Oakfield School"
+    make_school(db, "Elmstead")
+    db.commit()
+    asked = []
+    engine = runtime(app).engine
+
+    def note(_connection, _cursor, statement, *_rest):
+        asked.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        for page in SIGN_IN_PAGES:
+            assert header(client.get(page)) == "Oakfield School"
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert not [statement for statement in asked if "FROM school" in statement]
+
+    read_at, name = runtime(app).name_before_sign_in
+    runtime(app).name_before_sign_in = (read_at - school.NAME_BEFORE_SIGN_IN_SECONDS, name)
     assert "The e-safety portal of Test School" in words(client.get("/sign-in"))
 
 
