@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 
+@contextlib.contextmanager
 def _postgres_database() -> Iterator[str]:
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
@@ -82,7 +83,7 @@ def migrated_databases(tmp_path_factory) -> Iterator[Callable[[str], str]]:
                     folder = stack.enter_context(_memory_folder(tmp_path_factory))
                     url = f"sqlite:///{folder / 'esafety.sqlite'}"
                 else:
-                    url = stack.enter_context(contextlib.contextmanager(_postgres_database)())
+                    url = stack.enter_context(_postgres_database())
                 upgrade(url)
                 made[kind] = url
             return made[kind]
@@ -117,7 +118,8 @@ def blank_database_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'blank.sqlite'}"
         return
-    yield from _postgres_database()
+    with _postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -77,7 +77,8 @@ def empty_url(database_url, tmp_path) -> str:
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'new-server' / 'esafety.sqlite'}"
         return
-    yield from _postgres_database()
+    with _postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
