@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 import pyotp
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..content.calendar import utcnow
@@ -28,12 +28,18 @@ class LockoutRule:
     minutes: int
 
 
+# Built once: each sign-in looks an account up, and building the statement costs more than
+# running it.
+_STAFF_BY_EMAIL = select(Staff).where(func.lower(Staff.email) == bindparam("email"))
+_PUPIL_BY_USERNAME = select(Pupil).where(Pupil.username == bindparam("username"))
+
+
 def find_staff(db: Session, email: str) -> Staff | None:
-    return db.scalar(select(Staff).where(func.lower(Staff.email) == email.strip().lower()))
+    return db.scalar(_STAFF_BY_EMAIL, {"email": email.strip().lower()})
 
 
 def find_pupil(db: Session, username: str) -> Pupil | None:
-    return db.scalar(select(Pupil).where(Pupil.username == username.strip().lower()))
+    return db.scalar(_PUPIL_BY_USERNAME, {"username": username.strip().lower()})
 
 
 def check_password(

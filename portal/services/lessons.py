@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,28 @@ FIXED_ORDER = ("true-false",)
 """Question types whose options keep the file's order: "True" then "False" reads naturally,
 and shuffling two options hides nothing."""
 _shuffler = random.SystemRandom()
+
+# The statements of a pupil's busiest steps, built once: building a statement and working out
+# its cache key costs SQLAlchemy more than SQLite takes to run it.
+_SET_FOR_CLASS = select(LessonAssignment.id).where(
+    LessonAssignment.class_id == bindparam("class_id"),
+    LessonAssignment.lesson_id == bindparam("lesson_id"),
+)
+_DONE = select(LessonDone.id).where(
+    LessonDone.pupil_id == bindparam("pupil_id"), LessonDone.lesson_id == bindparam("lesson_id")
+)
+_ATTEMPT_WITH_ANSWERS = (
+    select(QuizAttempt, QuizAnswer)
+    .outerjoin(QuizAnswer, QuizAnswer.attempt_id == QuizAttempt.id)
+    .where(QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.pupil_id == bindparam("pupil_id"))
+)
+_ANSWER = select(QuizAnswer).where(
+    QuizAnswer.attempt_id == bindparam("attempt_id"),
+    QuizAnswer.question_id == bindparam("question_id"),
+)
+_RIGHT_ANSWERS = select(func.count()).where(
+    QuizAnswer.attempt_id == bindparam("attempt_id"), QuizAnswer.correct.is_(True)
+)
 
 
 @dataclass(frozen=True)
@@ -117,11 +139,7 @@ def may_open(db: Session, curriculum: Curriculum, pupil: Pupil, lesson: Lesson) 
         return True
     return (
         pupil.class_id is not None
-        and db.scalar(
-            select(LessonAssignment.id).where(
-                LessonAssignment.class_id == pupil.class_id, LessonAssignment.lesson_id == lesson.id
-            )
-        )
+        and db.scalar(_SET_FOR_CLASS, {"class_id": pupil.class_id, "lesson_id": lesson.id})
         is not None
     )
 
@@ -129,11 +147,7 @@ def may_open(db: Session, curriculum: Curriculum, pupil: Pupil, lesson: Lesson) 
 def mark_done(db: Session, curriculum: Curriculum, pupil: Pupil, lesson: Lesson) -> None:
     """Record that the pupil read the lesson to the end (once, however often they read it);
     its outcomes now count as taught to them."""
-    exists = db.scalar(
-        select(LessonDone.id).where(
-            LessonDone.pupil_id == pupil.id, LessonDone.lesson_id == lesson.id
-        )
-    )
+    exists = db.scalar(_DONE, {"pupil_id": pupil.id, "lesson_id": lesson.id})
     if exists is None and _insert_once(
         db, LessonDone(school_id=pupil.school_id, pupil_id=pupil.id, lesson_id=lesson.id)
     ):
@@ -180,22 +194,14 @@ def attempt_with_answers(
 ) -> tuple[QuizAttempt, dict[str, QuizAnswer]] | None:
     """A pupil's own attempt and its answers by question, in one query (a question page needs
     both); None if there is no such attempt of theirs."""
-    rows = db.execute(
-        select(QuizAttempt, QuizAnswer)
-        .outerjoin(QuizAnswer, QuizAnswer.attempt_id == QuizAttempt.id)
-        .where(QuizAttempt.id == attempt_id, QuizAttempt.pupil_id == pupil_id)
-    ).all()
+    rows = db.execute(_ATTEMPT_WITH_ANSWERS, {"attempt_id": attempt_id, "pupil_id": pupil_id}).all()
     if not rows:
         return None
     return rows[0][0], {answer.question_id: answer for _, answer in rows if answer is not None}
 
 
 def answer_for(db: Session, attempt: QuizAttempt, question: Question) -> QuizAnswer | None:
-    return db.scalar(
-        select(QuizAnswer).where(
-            QuizAnswer.attempt_id == attempt.id, QuizAnswer.question_id == question.id
-        )
-    )
+    return db.scalar(_ANSWER, {"attempt_id": attempt.id, "question_id": question.id})
 
 
 def record_answer(
@@ -226,14 +232,7 @@ def finish_attempt(db: Session, curriculum: Curriculum, attempt: QuizAttempt) ->
     """Score the attempt from its stored answers; passed at 80% or more. A pass can make
     some of the lesson's outcomes secure."""
     if attempt.finished_at is None:
-        attempt.correct = (
-            db.scalar(
-                select(func.count()).where(
-                    QuizAnswer.attempt_id == attempt.id, QuizAnswer.correct.is_(True)
-                )
-            )
-            or 0
-        )
+        attempt.correct = db.scalar(_RIGHT_ANSWERS, {"attempt_id": attempt.id}) or 0
         attempt.passed = attempt.correct >= PASS_MARK * attempt.total
         attempt.finished_at = utcnow()
         if attempt.passed:

@@ -164,22 +164,21 @@ def _rebuild_statement(
 
 
 _PUPIL_ROWS = _rebuild_statement(LessonDone.pupil_id, QuizAnswer.pupil_id)
+_LOCK_PUPIL = select(Pupil.id).where(Pupil.id == bindparam("id")).with_for_update()
+_TOUCHED_LESSONS = union(
+    select(LessonDone.lesson_id).where(LessonDone.pupil_id == bindparam("id")),
+    select(QuizAnswer.lesson_id).where(QuizAnswer.pupil_id == bindparam("id")),
+)
+_CLEAR_PUPIL = delete(OutcomeProgress).where(OutcomeProgress.pupil_id == bindparam("id"))
 _SCHOOL_ROWS = _rebuild_statement(LessonDone.school_id, QuizAnswer.school_id)
 
 
 def refresh_pupil(db: Session, curriculum: Curriculum, pupil_id: int) -> None:
     """Work out one pupil's levels again, after they finish a lesson or a quiz."""
     # One pupil's rows are rebuilt by one request at a time (two tabs, two workers).
-    db.execute(select(Pupil.id).where(Pupil.id == pupil_id).with_for_update())
-    touched = set(
-        db.scalars(
-            union(
-                select(LessonDone.lesson_id).where(LessonDone.pupil_id == pupil_id),
-                select(QuizAnswer.lesson_id).where(QuizAnswer.pupil_id == pupil_id),
-            )
-        )
-    )
-    db.execute(delete(OutcomeProgress).where(OutcomeProgress.pupil_id == pupil_id))
+    db.execute(_LOCK_PUPIL, {"id": pupil_id})
+    touched = set(db.scalars(_TOUCHED_LESSONS, {"id": pupil_id}))
+    db.execute(_CLEAR_PUPIL, {"id": pupil_id})
     db.execute(
         _PUPIL_ROWS,
         {"id": pupil_id, "lesson_outcomes": _lesson_outcome_rows(curriculum, touched)},
