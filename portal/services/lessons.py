@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,6 +51,25 @@ _ANSWER = select(QuizAnswer).where(
     QuizAnswer.attempt_id == bindparam("attempt_id"),
     QuizAnswer.question_id == bindparam("question_id"),
 )
+_ANSWER_FIELDS = (
+    "school_id",
+    "attempt_id",
+    "pupil_id",
+    "lesson_id",
+    "question_id",
+    "outcome_id",
+    "chosen",
+    "correct",
+)
+# By database: both say "unless this attempt has an answer to this question" the same way, in
+# their own dialect of INSERT.
+_FIRST_ANSWER = {
+    name: dialect.insert(QuizAnswer)
+    .values({field: bindparam(field) for field in _ANSWER_FIELDS})
+    .on_conflict_do_nothing(index_elements=["attempt_id", "question_id"])
+    .returning(QuizAnswer)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
 _RIGHT_ANSWERS = select(func.count()).where(
     QuizAnswer.attempt_id == bindparam("attempt_id"), QuizAnswer.correct.is_(True)
 )
@@ -207,24 +227,24 @@ def answer_for(db: Session, attempt: QuizAttempt, question: Question) -> QuizAns
 def record_answer(
     db: Session, attempt: QuizAttempt, question: Question, chosen: list[int]
 ) -> QuizAnswer:
-    """Store the first answer to a question in this attempt; a repeat press changes nothing."""
-    existing = answer_for(db, attempt, question)
-    if existing is not None:
-        return existing
-    answer = QuizAnswer(
-        school_id=attempt.school_id,
-        attempt_id=attempt.id,
-        pupil_id=attempt.pupil_id,
-        lesson_id=attempt.lesson_id,
-        question_id=question.id,
-        outcome_id=question.outcome,
-        chosen=sorted(chosen),
-        correct=frozenset(chosen) == question.correct_choices,
+    """Store the first answer to a question in this attempt; a repeat press changes nothing.
+    One statement for a first answer: the insert itself stands aside for an earlier one."""
+    answer: QuizAnswer | None = db.scalar(
+        _FIRST_ANSWER[db.get_bind().dialect.name],
+        {
+            "school_id": attempt.school_id,
+            "attempt_id": attempt.id,
+            "pupil_id": attempt.pupil_id,
+            "lesson_id": attempt.lesson_id,
+            "question_id": question.id,
+            "outcome_id": question.outcome,
+            "chosen": sorted(chosen),
+            "correct": frozenset(chosen) == question.correct_choices,
+        },
     )
-    if not _insert_once(db, answer):
-        existing = answer_for(db, attempt, question)
-        assert existing is not None  # the row this insert lost to
-        return existing
+    if answer is None:
+        answer = answer_for(db, attempt, question)
+        assert answer is not None  # the earlier answer the insert stood aside for
     return answer
 
 
