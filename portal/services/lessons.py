@@ -11,13 +11,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import Executable, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..content.calendar import utcnow
 from ..content.curriculum import Curriculum, Lesson, Option, Question
+from ..db import Base
 from ..models import (
     LessonAssignment,
     LessonDone,
@@ -39,9 +39,6 @@ _SET_FOR_CLASS = select(LessonAssignment.id).where(
     LessonAssignment.class_id == bindparam("class_id"),
     LessonAssignment.lesson_id == bindparam("lesson_id"),
 )
-_DONE = select(LessonDone.id).where(
-    LessonDone.pupil_id == bindparam("pupil_id"), LessonDone.lesson_id == bindparam("lesson_id")
-)
 _ATTEMPT_WITH_ANSWERS = (
     select(QuizAttempt, QuizAnswer)
     .outerjoin(QuizAnswer, QuizAnswer.attempt_id == QuizAttempt.id)
@@ -51,25 +48,40 @@ _ANSWER = select(QuizAnswer).where(
     QuizAnswer.attempt_id == bindparam("attempt_id"),
     QuizAnswer.question_id == bindparam("question_id"),
 )
-_ANSWER_FIELDS = (
-    "school_id",
-    "attempt_id",
-    "pupil_id",
-    "lesson_id",
-    "question_id",
-    "outcome_id",
-    "chosen",
-    "correct",
+
+
+def _insert_unless_there(
+    model: type[Base], fields: tuple[str, ...], keys: list[str]
+) -> dict[str, Executable]:
+    """By database (SQLite's or PostgreSQL's form of INSERT): an insert of `fields` that stands
+    aside, returning no row, when a row with the same `keys` is there already. A double click
+    or two tabs meet the unique constraint, not an error, in one statement."""
+    return {
+        name: dialect.insert(model)
+        .values({field: bindparam(field) for field in fields})
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(model)
+        for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+    }
+
+
+_FIRST_ANSWER = _insert_unless_there(
+    QuizAnswer,
+    (
+        "school_id",
+        "attempt_id",
+        "pupil_id",
+        "lesson_id",
+        "question_id",
+        "outcome_id",
+        "chosen",
+        "correct",
+    ),
+    ["attempt_id", "question_id"],
 )
-# By database: both say "unless this attempt has an answer to this question" the same way, in
-# their own dialect of INSERT.
-_FIRST_ANSWER = {
-    name: dialect.insert(QuizAnswer)
-    .values({field: bindparam(field) for field in _ANSWER_FIELDS})
-    .on_conflict_do_nothing(index_elements=["attempt_id", "question_id"])
-    .returning(QuizAnswer)
-    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
-}
+_FIRST_DONE = _insert_unless_there(
+    LessonDone, ("school_id", "pupil_id", "lesson_id"), ["pupil_id", "lesson_id"]
+)
 _RIGHT_ANSWERS = select(func.count()).where(
     QuizAnswer.attempt_id == bindparam("attempt_id"), QuizAnswer.correct.is_(True)
 )
@@ -167,10 +179,11 @@ def may_open(db: Session, curriculum: Curriculum, pupil: Pupil, lesson: Lesson) 
 def mark_done(db: Session, curriculum: Curriculum, pupil: Pupil, lesson: Lesson) -> None:
     """Record that the pupil read the lesson to the end (once, however often they read it);
     its outcomes now count as taught to them."""
-    exists = db.scalar(_DONE, {"pupil_id": pupil.id, "lesson_id": lesson.id})
-    if exists is None and _insert_once(
-        db, LessonDone(school_id=pupil.school_id, pupil_id=pupil.id, lesson_id=lesson.id)
-    ):
+    done = db.scalar(
+        _FIRST_DONE[db.get_bind().dialect.name],
+        {"school_id": pupil.school_id, "pupil_id": pupil.id, "lesson_id": lesson.id},
+    )
+    if done is not None:  # the first time: a repeat read changes nothing
         coverage.refresh_pupil(db, curriculum, pupil.id)
 
 
@@ -259,16 +272,6 @@ def finish_attempt(db: Session, curriculum: Curriculum, attempt: QuizAttempt) ->
             db.flush()
             coverage.refresh_pupil(db, curriculum, attempt.pupil_id)
     return attempt
-
-
-def _insert_once(db: Session, row: object) -> bool:
-    """Insert inside a savepoint: a double click meets the unique constraint, not an error."""
-    try:
-        with db.begin_nested():
-            db.add(row)
-        return True
-    except IntegrityError:
-        return False
 
 
 # --- A pupil's steps, each one unit of work ----------------------------------------------------
