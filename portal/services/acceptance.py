@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..content.calendar import utcnow
+from ..db import INSERT_ON_CONFLICT
 from ..models import Acceptance, AcceptanceChain, ImageConsent, PolicyVersionRecord, School
 from .agreements import ACCEPT
 from .catalogue import CatalogueVersion
@@ -164,7 +164,7 @@ def lock_chain(db: Session, school_id: int) -> AcceptanceChain:
             "last_hash": last.record_hash if last else GENESIS,
             "updated_at": utcnow(),
         }
-        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        insert = INSERT_ON_CONFLICT[connection.dialect.name]
         db.execute(insert(AcceptanceChain).values(**values).on_conflict_do_nothing())
         head = _locked_head(db, school_id)
     assert head is not None

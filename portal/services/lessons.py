@@ -12,12 +12,11 @@ import random
 from dataclasses import dataclass
 
 from sqlalchemy import Executable, bindparam, case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..content.calendar import utcnow
 from ..content.curriculum import Curriculum, Lesson, Option, Question
-from ..db import Base
+from ..db import INSERT_ON_CONFLICT, Base
 from ..models import (
     LessonAssignment,
     LessonDone,
@@ -53,15 +52,15 @@ _ANSWER = select(QuizAnswer).where(
 def _insert_unless_there(
     model: type[Base], fields: tuple[str, ...], keys: list[str]
 ) -> dict[str, Executable]:
-    """By database (SQLite's or PostgreSQL's form of INSERT): an insert of `fields` that stands
-    aside, returning no row, when a row with the same `keys` is there already. A double click
-    or two tabs meet the unique constraint, not an error, in one statement."""
+    """By database: an insert of `fields` that stands aside, returning no row, when a row with
+    the same `keys` is there already. A double click or two tabs meet the unique constraint,
+    not an error, in one statement."""
     return {
-        name: dialect.insert(model)
+        name: insert(model)
         .values({field: bindparam(field) for field in fields})
         .on_conflict_do_nothing(index_elements=keys)
         .returning(model)
-        for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+        for name, insert in INSERT_ON_CONFLICT.items()
     }
 
 
