@@ -112,13 +112,21 @@ def _memory_folder(tmp_path_factory) -> Iterator[Path]:
         yield Path(folder)
 
 
+@contextlib.contextmanager
+def empty_database(kind: str, folder: Path) -> Iterator[str]:
+    """A database of `kind` with nothing in it, not even the schema: an SQLite file in
+    `folder`, or a new PostgreSQL database, dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'esafety.sqlite'}"
+        return
+    with _postgres_database() as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def blank_database_url(request, tmp_path) -> Iterator[str]:
     """A database of each kind with nothing in it, not even the schema: for migration tests."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'blank.sqlite'}"
-        return
-    with _postgres_database() as url:
+    with empty_database(request.param, tmp_path) as url:
         yield url
 
 

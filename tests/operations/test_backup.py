@@ -34,7 +34,7 @@ from portal.services.agreements import PARENT
 from portal.services.policy_records import record_versions
 from portal.web.runtime import runtime
 from tests.factories import ContentTree, make_parent, make_pupil, make_school
-from tests.portal_fixtures import _postgres_database
+from tests.portal_fixtures import empty_database
 
 ANSWERS_PER_ATTEMPT = 5
 
@@ -74,10 +74,8 @@ def schools(db):
 @pytest.fixture
 def empty_url(database_url, tmp_path) -> str:
     """A new, empty database of the same kind, as on a new server: no tables at all."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'new-server' / 'esafety.sqlite'}"
-        return
-    with _postgres_database() as url:
+    kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    with empty_database(kind, tmp_path / "new-server") as url:
         yield url
 
 
