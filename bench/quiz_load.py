@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ import psutil
 from loadrun import behind_nginx, print_table, run_locust
 
 from portal import create_app
+from portal.db import sqlite3
 from portal.migrate import upgrade
 from portal.models import Pupil, School, SchoolClass
 from portal.services.passwords import hash_password

@@ -14,7 +14,6 @@ import argparse
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -23,10 +22,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from quiz_load import PASSWORD, seed
+from quiz_load import PASSWORD, seed, workers_for
 from sqlalchemy import create_engine, text
-
-from portal.startup import has_wal_reset_bug
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -37,13 +34,6 @@ POSTGRES = os.environ.get(
     "ESAFETY_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 GOALS = {"lesson page": 0.3, "quiz question": 0.3, "sign-in page": 0.6}
-
-
-def workers_for(url: str) -> int:
-    """What `esafety serve` may run: one worker on an SQLite that could be corrupted by two."""
-    if url.startswith("sqlite") and has_wal_reset_bug(sqlite3.sqlite_version_info):
-        return 1
-    return 2
 
 
 def fresh_postgres(name: str) -> str:

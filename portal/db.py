@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+# The SQLite library every part of the portal opens a database with, engines and backups alike:
+# one library, so one version to check against SQLite's bugs. pysqlite3 carries its own SQLite
+# (3.53), free of the WAL-reset bug; where it has no wheel, Python's own, which startup checks.
+if TYPE_CHECKING:
+    import sqlite3 as sqlite3
+else:
+    try:
+        from pysqlite3 import dbapi2 as sqlite3
+    except ImportError:
+        import sqlite3
 
 
 class Base(DeclarativeBase):
@@ -23,7 +34,7 @@ INSERT_ON_CONFLICT: dict[str, Callable[[Any], sqlite.Insert | postgresql.Insert]
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, module=sqlite3, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)

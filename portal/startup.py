@@ -7,8 +7,9 @@ library that can corrupt it. Each refusal says what to set.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
+
+from .db import sqlite3
 
 MIN_SECRET_KEY_LENGTH = 32
 

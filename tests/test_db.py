@@ -1,10 +1,16 @@
-"""Every new SQLite connection gets the safety pragmas; PostgreSQL keeps its own defaults."""
+"""Every new SQLite connection gets the safety pragmas; PostgreSQL keeps its own defaults; the
+SQLite library checked at startup is the one the engines run."""
 
 from __future__ import annotations
 
+import platform
+import sys
+
+import pytest
 from sqlalchemy import text
 
-from portal.db import make_engine
+from portal.db import make_engine, sqlite3
+from portal.startup import has_wal_reset_bug, mail_sender_problem, shared_sqlite_problem
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",  # readers and a writer at once
@@ -45,3 +51,27 @@ def test_the_test_databases_use_the_same_engine(database_url):
                 assert engine.pool._pre_ping
     finally:
         engine.dispose()
+
+
+def test_the_sqlite_the_portal_checks_is_the_one_its_engines_run(tmp_path):
+    """Startup judges the library's version; the engine must be running that very library."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'esafety.sqlite'}")
+    try:
+        with engine.connect() as connection:
+            running = connection.exec_driver_sql("SELECT sqlite_version()").scalar()
+    finally:
+        engine.dispose()
+    assert running == sqlite3.sqlite_version
+
+
+@pytest.mark.skipif(
+    not (sys.platform == "linux" and platform.machine() == "x86_64"),
+    reason="pysqlite3 has a wheel, and so is installed, only on some machines",
+)
+def test_where_pysqlite3_installs_two_workers_may_share_an_sqlite_file():
+    """Its SQLite is free of the WAL-reset bug, so `esafety serve --workers 2` and the mail
+    sender may run beside each other on SQLite; Python's own SQLite here (3.40) may not."""
+    assert sqlite3.__name__ == "pysqlite3.dbapi2"
+    assert not has_wal_reset_bug(sqlite3.sqlite_version_info)
+    assert shared_sqlite_problem("sqlite:///esafety.sqlite", 2) is None
+    assert mail_sender_problem("sqlite:///esafety.sqlite") is None

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from ..db import make_engine
+from ..db import make_engine, sqlite3
 from .backup_checks import (
     FORMAT,
     BackupError,

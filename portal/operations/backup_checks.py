@@ -8,7 +8,6 @@ the agreement records' hash chain.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from ..db import sqlite3
 from ..services.acceptance import verify_chains
 
 FORMAT = "esafety-backup 1"
@@ -224,6 +224,7 @@ def read_only_sqlite(path: Path) -> Iterator[Engine]:
     uri = f"{path.resolve().as_uri()}?mode=ro"
     engine = create_engine(
         "sqlite://",
+        module=sqlite3,
         creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
         poolclass=NullPool,
     )

@@ -8,7 +8,6 @@ copy is brought back and checked as a backup is (see `backup_checks`).
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 from contextlib import closing
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from ..db import make_engine
+from ..db import make_engine, sqlite3
 from .backup_checks import (
     FORMAT,
     BackupError,

@@ -232,8 +232,8 @@ def test_a_sender_stopped_midway_loses_nothing_and_sends_nothing_twice(
     server = smtp_server(smtp_url, inbox)
     server.start()
     try:
-        # One run of the sender (with --watch it would refuse this machine's SQLite, which has
-        # the WAL-reset bug; the stop in the middle is the same either way).
+        # One run of the sender (--watch repeats the same run every few seconds; the stop in
+        # the middle is the same either way).
         watching = subprocess.Popen(
             [ESAFETY, "send-mail"],
             stdout=subprocess.PIPE,
