@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.content import calendar
+from portal.db import make_engine
 from portal.models import (
     Acceptance,
     OutboxMessage,
@@ -177,7 +178,7 @@ def run_locust(users: int, seconds: int, out: Path, env: dict[str, str]) -> list
 
 def drain(url: str, seconds: float = 20) -> None:
     """Give the mail sender time to send the last receipts (it looks every 5 seconds)."""
-    engine = create_engine(url)
+    engine = make_engine(url)  # on SQLite, the library the server writes with
     unsent = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
     deadline = time.monotonic() + seconds
     with engine.connect() as connection:
