@@ -24,11 +24,10 @@ import psutil
 from loadrun import behind_nginx, print_table, run_locust
 
 from portal import create_app
-from portal.db import sqlite3
 from portal.migrate import upgrade
 from portal.models import Pupil, School, SchoolClass
 from portal.services.passwords import hash_password
-from portal.startup import has_wal_reset_bug
+from portal.startup import shared_sqlite_problem
 from portal.web.runtime import runtime
 
 PASSWORD = "quiz-bench-42"
@@ -74,10 +73,8 @@ def seed(url: str, pupils: int) -> None:
 
 
 def workers_for(url: str) -> int:
-    """What `esafety serve` may run: one worker on an SQLite that could be corrupted by two."""
-    if url.startswith("sqlite") and has_wal_reset_bug(sqlite3.sqlite_version_info):
-        return 1
-    return 2
+    """What `esafety serve` may run: two workers, unless its own check refuses them."""
+    return 1 if shared_sqlite_problem(url, 2) else 2
 
 
 def serve(url: str, port: int, workers: int) -> psutil.Popen:
