@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test install lint audit system-deps bench bench-portal bench-quiz bench-coverage bench-day bench-ratio bench-pages bench-profile clean
+.PHONY: demo test install lint audit system-deps bench bench-portal bench-quiz bench-coverage bench-day bench-ratio bench-pages bench-profile bench-round-trips clean
 
 demo: install
 	$(BIN)/esafety demo
@@ -68,6 +68,10 @@ bench-pages: install
 
 bench-profile: install
 	$(BIN)/python bench/profile_page.py
+
+# PostgreSQL at 127.0.0.1:5432 (ESAFETY_BENCH_POSTGRES); DELAY_MS=1 puts it a network away
+bench-round-trips: install
+	$(BIN)/python bench/round_trips.py --delay-ms $(or $(DELAY_MS),0)
 
 clean:
 	rm -rf $(VENV) site instance .pytest_cache .ruff_cache
