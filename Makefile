@@ -61,16 +61,19 @@ bench-day: install
 
 # wrk drives the server: apt-get install wrk
 bench-ratio: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/ratio.py
 
 bench-pages: install
 	$(BIN)/python bench/page_weight.py
 
 bench-profile: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/profile_page.py
 
 # PostgreSQL at 127.0.0.1:5432 (ESAFETY_BENCH_POSTGRES); DELAY_MS=1 puts it a network away
 bench-round-trips: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/round_trips.py --delay-ms $(or $(DELAY_MS),0)
 
 clean:
