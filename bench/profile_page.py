@@ -43,6 +43,23 @@ def signed_in_pupil(app, username: str = "pupil0"):
     return client
 
 
+def pupil_pages(app) -> tuple:
+    """A signed-in pupil's client, the first page of a lesson of their year, and the first
+    question of a quiz they have just started on it."""
+    client = signed_in_pupil(app)
+    curriculum = runtime(app).curriculum
+    lesson = curriculum.lessons_for(curriculum.band_of_year(3).id)[0]
+    lesson_page = f"/lessons/{lesson.id}/1"
+    page = client.get(lesson_page, base_url=BASE).get_data(as_text=True)
+    started = client.post(
+        f"/lessons/{lesson.id}/quiz",
+        base_url=BASE,
+        data={"csrf_token": TOKEN.search(page)[1]},
+        headers={"Referer": f"{BASE}{lesson_page}"},
+    )
+    return client, lesson_page, started.location.removeprefix(BASE)
+
+
 def statements(engine) -> Counter:
     """Count what reaches the database, by the statement's first word (and pool check-outs)."""
     seen: Counter = Counter()
@@ -107,24 +124,14 @@ def main() -> None:
             {"DATABASE_URL": url, "SECRET_KEY": "profile " * 6, "RATELIMIT_ENABLED": False}
         )
         seen = statements(runtime(app).engine)
-        client = signed_in_pupil(app)
-        curriculum = runtime(app).curriculum
-        lesson = curriculum.lessons_for(curriculum.band_of_year(3).id)[0]
-        measure(client, f"/lessons/{lesson.id}/1", args.requests, seen)
-        page = client.get(f"/lessons/{lesson.id}/1", base_url=BASE).get_data(as_text=True)
-        started = client.post(
-            f"/lessons/{lesson.id}/quiz",
-            base_url=BASE,
-            data={"csrf_token": TOKEN.search(page)[1]},
-            headers={"Referer": f"{BASE}/lessons/{lesson.id}/1"},
-        )
-        question = started.location.removeprefix(BASE)
+        client, lesson_page, question = pupil_pages(app)
+        measure(client, lesson_page, args.requests, seen)
         measure(client, question, args.requests, seen)
         hello = cpu_ms(bare_flask.test_client(), "/", args.requests)
         print("\nCPU ms a request in this process (test client included), x bare Flask:")
         for name, who, path in (
             ("bare Flask hello", bare_flask.test_client(), "/"),
-            ("lesson page", client, f"/lessons/{lesson.id}/1"),
+            ("lesson page", client, lesson_page),
             ("quiz question", client, question),
             ("sign-in page", app.test_client(), "/pupils/sign-in"),
         ):

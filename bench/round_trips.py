@@ -16,19 +16,18 @@ import statistics
 import tempfile
 import threading
 import time
-from urllib.parse import urlsplit
 
-from profile_page import BASE, TOKEN, signed_in_pupil
+from profile_page import BASE, pupil_pages
 from quiz_load import seed
 from ratio import fresh_postgres
+from sqlalchemy import make_url
 
 from portal import create_app
 from portal.web.runtime import runtime
 
 
-def start_delaying_proxy(target: str, delay: float) -> int:
-    """A local port that forwards to `target` (host:port), holding each packet `delay` seconds."""
-    host, port = target.rsplit(":", 1)
+def start_delaying_proxy(host: str, port: int, delay: float) -> int:
+    """A local port that forwards to `host`:`port`, holding each packet `delay` seconds."""
     ready = threading.Event()
     listening: list[int] = []
 
@@ -44,7 +43,7 @@ def start_delaying_proxy(target: str, delay: float) -> int:
             writer.close()
 
     async def forward(client_reader, client_writer) -> None:
-        server_reader, server_writer = await asyncio.open_connection(host, int(port))
+        server_reader, server_writer = await asyncio.open_connection(host, port)
         await asyncio.gather(pipe(client_reader, server_writer), pipe(server_reader, client_writer))
 
     async def serve() -> None:
@@ -89,23 +88,13 @@ def main() -> None:
     url = fresh_postgres("esafety_bench_round_trips")
     seed(url, 30)
     if args.delay_ms:
-        parts = urlsplit(url)
-        port = start_delaying_proxy(f"{parts.hostname}:{parts.port or 5432}", args.delay_ms / 1000)
-        url = url.replace(f"@{parts.netloc.split('@')[1]}", f"@127.0.0.1:{port}")
+        direct = make_url(url)
+        port = start_delaying_proxy(direct.host, direct.port or 5432, args.delay_ms / 1000)
+        url = direct.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
     app = create_app(
         {"DATABASE_URL": url, "SECRET_KEY": "round trips " * 4, "RATELIMIT_ENABLED": False}
     )
-    client = signed_in_pupil(app)
-    curriculum = runtime(app).curriculum
-    lesson = curriculum.lessons_for(curriculum.band_of_year(3).id)[0]
-    lesson_page = f"/lessons/{lesson.id}/1"
-    page = client.get(lesson_page, base_url=BASE).get_data(as_text=True)
-    question = client.post(
-        f"/lessons/{lesson.id}/quiz",
-        base_url=BASE,
-        data={"csrf_token": TOKEN.search(page)[1]},
-        headers={"Referer": f"{BASE}{lesson_page}"},
-    ).location.removeprefix(BASE)
+    client, lesson_page, question = pupil_pages(app)
     print(f"PostgreSQL {args.delay_ms} ms further away each way; {args.requests} requests a page")
     for name, path in (("lesson page", lesson_page), ("quiz question", question)):
         trips = round_trips(app, client, path)
