@@ -1,7 +1,9 @@
 """Requests a second for the portal's busiest pages beside a bare Flask "hello", in one run, on
 SQLite and PostgreSQL, each served exactly as `esafety serve` serves it (gunicorn with its
 default sync workers; 1 worker on an SQLite library with the WAL-reset bug, as the portal
-insists, else 2; rate limits on, not demo mode), driven by wrk.
+insists, else 2; rate limits on, not demo mode), driven by wrk. Beside them, the floor
+(bench/floor.py): the least a form page and a signed-in page can cost with the portal's own
+libraries.
 
 Run: make bench-ratio  (or .venv/bin/python bench/ratio.py [--seconds 10 --connections 32])
 PostgreSQL: a database named esafety_bench_ratio is made afresh at ESAFETY_BENCH_POSTGRES
@@ -150,6 +152,18 @@ def measure(url: str, args, port: int) -> list[tuple[str, dict]]:
             results.append((name, wrk(base + "/portal" + path, args.seconds, args.conn, cookie)))
     finally:
         stop(server)
+    floor = start([str(BIN / "gunicorn"), *bind, "bench.floor:app"], env, port)
+    try:
+        visitor = Browser(base)
+        visitor.cookie = browser.cookie
+        assert "Pupil0" in visitor.open("/signed-in")[0], "the floor did not read the session"
+        for name, path, cookie in (
+            ("floor: signed-in page", "/signed-in", browser.cookie),
+            ("floor: form page", "/form", ""),
+        ):
+            results.append((name, wrk(base + path, args.seconds, args.conn, cookie)))
+    finally:
+        stop(floor)
     hello = start([str(BIN / "gunicorn"), *bind, "bench.hello:app"], env, port)
     try:
         results.insert(0, ("hello (bare Flask)", wrk(base + "/", args.seconds, args.conn)))
